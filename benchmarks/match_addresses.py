@@ -1,0 +1,211 @@
+"""Benchmark: resolve messy addresses to UPRNs against a synthetic council gazetteer.
+
+Why this exists: address matching is only worth trusting when it is measured against truth.
+This script builds a ~100,000-address synthetic LLPG (houses, converted houses split into
+flats under parent shells, purpose-built blocks, named houses, repeated street names across
+localities), corrupts a sample of its addresses with `address-errors` (learned, realistic UK
+recording errors with a truth table) plus extra noise, missing postcodes and given UPRNs,
+then runs
+
+* JoinedUp's `resolve_addresses` (normalised exact keys, then uk-address-matcher), and
+* a reference run of plain uk-address-matcher (its default stages, no thresholds) on the
+  same inputs,
+
+and reports right / wrong / not resolved percentages and addresses per second (medians over
+runs) to stdout and benchmarks/results/match_addresses.json.
+
+The demo generator (joinedup.demo) was not ready when this was written, so the messy
+addresses come from this script's own gazetteer and `address-errors`
+(`pip install address-errors`, not a project dependency: the benchmark only).
+
+    .venv/bin/python benchmarks/match_addresses.py            # 20,000 addresses, 3 runs
+    .venv/bin/python benchmarks/match_addresses.py --n 5000 --runs 1 --reference-runs 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+RESULTS = Path(__file__).parent / "results" / "match_addresses.json"
+
+_WORDS = (
+    "ACORN ALDER ASH ASPEN BADGER BANK BARLEY BEACON BEECH BIRCH BLACKBERRY BRAMBLE BRIAR "
+    "BROOK BUTTERCUP CASTLE CEDAR CHAPEL CHERRY CHESTNUT CHURCH CLOVER COPPER CROWN DAISY "
+    "DALE DOVE ELM FALCON FERN FIELD FOX FOXGLOVE GARDEN GLEBE GOLDEN GRANGE GREEN HARVEST "
+    "HAWTHORN HAZEL HEATHER HERON HIGH HILL HOLLY HONEYSUCKLE IVY JUNIPER KESTREL KINGS "
+    "LABURNUM LARCH LAUREL LAVENDER LILAC LIME LINDEN MANOR MAPLE MARKET MEADOW MILL MOOR "
+    "MULBERRY NEW NORTH OAK OLD ORCHARD OSPREY PARK PEAR PINE PLOVER POPLAR PRIORY QUEENS "
+    "RAVEN RECTORY RIVER ROBIN ROSE ROWAN SANDPIPER SCHOOL SILVER SORREL SOUTH SPRING "
+    "STATION SWALLOW SYCAMORE THISTLE THORN TUDOR VICARAGE VICTORIA WALNUT WATER WEST "
+    "WILLOW WINDMILL WOOD WREN YEW ALBERT ABBEY BRIDGE CANAL COLLEGE DEAN EDWARD FOUNTAIN "
+    "GEORGE GLADSTONE HAMPDEN LANCASTER MAYFIELD NELSON OXFORD PRINCES REGENT SAXON "
+    "STANLEY TRINITY WELLINGTON WINDSOR YORK ST JOHNS ST MARYS ST PETERS"
+).replace("ST JOHNS", "ST_JOHNS").replace("ST MARYS", "ST_MARYS").replace("ST PETERS", "ST_PETERS")
+WORDS = [w.replace("_", " ") for w in _WORDS.split()]
+STREET_TYPES = (
+    "ROAD STREET AVENUE LANE CLOSE DRIVE GARDENS WAY PLACE CRESCENT GROVE TERRACE "
+    "VIEW WALK RISE COURT"
+).split()
+STREET_WEIGHTS = np.array([18, 14, 8, 8, 10, 8, 5, 5, 4, 4, 4, 3, 2, 2, 2, 3], dtype=float)
+BLOCK_TYPES = "COURT HOUSE LODGE MANSIONS POINT HEIGHTS".split()
+HOUSE_NAMES = (
+    "ROSE COTTAGE|THE OLD RECTORY|IVY COTTAGE|THE LODGE|THE COTTAGE|HILLSIDE|WOODLANDS|"
+    "THE BUNGALOW|MEADOW VIEW|ORCHARD HOUSE|THE BARN|THE OLD SCHOOL|FERN COTTAGE|"
+    "HOLLY HOUSE|OAK LODGE|THE GRANGE|BRAMBLES|SUNNYSIDE|THE STABLES|THE OLD FORGE|"
+    "MILL HOUSE|WILLOW COTTAGE|APPLE TREE COTTAGE|THE COACH HOUSE|BEECH HOUSE|"
+    "THE OLD VICARAGE|CHURCH COTTAGE|GREYSTONES|WHITE HOUSE|LAUREL COTTAGE"
+).split("|")
+LOCALITIES = (
+    "NORTHFIELD SOUTHBY EASTWICK WESTON MIDDLEHAM ASHBY BROOKSIDE HIGHGATE "
+    "LOWFIELD KINGSWOOD HOLME CROSSFORD"
+).split()
+TOWN = "ZEDBURY"
+PC_LETTERS = list("ABDEFGHJLNPQRSTUWXYZ")
+
+
+class _Gaz:
+    """Accumulates gazetteer rows and hands out UPRNs and postcodes."""
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.rng = rng
+        self.rows: list[dict[str, str]] = []
+        self.next_uprn = 100_000_000_001
+        self.used_pcs: set[str] = set()
+
+    def uprn(self) -> str:
+        self.next_uprn += int(self.rng.integers(1, 40))
+        return str(self.next_uprn)
+
+    def postcode(self, outcode: str) -> str:
+        while True:
+            pc = (
+                f"{outcode} {self.rng.integers(1, 10)}"
+                f"{self.rng.choice(PC_LETTERS)}{self.rng.choice(PC_LETTERS)}"
+            )
+            if pc not in self.used_pcs:
+                self.used_pcs.add(pc)
+                return pc
+
+    def add(self, **kw: str) -> str:
+        u = kw.pop("uprn", None) or self.uprn()
+        row = {
+            "uprn": u,
+            "parent_uprn": "",
+            "subname": "",
+            "name": "",
+            "number": "",
+            "street": "",
+            "locality": "",
+            "town": TOWN,
+            "postcode": "",
+            "property_class": "RD04",
+            "usrn": "",
+        }
+        row.update(kw)
+        self.rows.append(row)
+        return u
+
+
+def make_gazetteer(target: int, seed: int) -> pd.DataFrame:
+    """A synthetic district LLPG of about `target` addresses (its own invented ZZ postcodes)."""
+    rng = np.random.default_rng(seed)
+    g = _Gaz(rng)
+    outcodes = {loc: [f"ZZ{2 * i + 1}", f"ZZ{2 * i + 2}"] for i, loc in enumerate(LOCALITIES)}
+    usrn = 7000000
+    street_names_by_loc: dict[str, set[str]] = {loc: set() for loc in LOCALITIES}
+    p = STREET_WEIGHTS / STREET_WEIGHTS.sum()
+    while len(g.rows) < target:
+        loc = str(rng.choice(LOCALITIES))
+        name = f"{rng.choice(WORDS)} {rng.choice(STREET_TYPES, p=p)}"
+        if name in street_names_by_loc[loc]:
+            continue
+        street_names_by_loc[loc].add(name)
+        usrn += 1
+        oc = outcodes[loc][int(rng.integers(0, 2))]
+        rural = rng.random() < 0.06
+        if rural:  # a lane of named houses only, one or two postcodes
+            pcs = [g.postcode(oc) for _ in range(int(rng.integers(1, 3)))]
+            names = rng.choice(len(HOUSE_NAMES), size=int(rng.integers(3, 12)), replace=False)
+            for i in names:
+                g.add(
+                    name=HOUSE_NAMES[int(i)],
+                    street=name,
+                    locality=loc,
+                    postcode=str(rng.choice(pcs)),
+                    property_class="RD02",
+                    usrn=str(usrn),
+                )
+            continue
+        n_houses = int(rng.integers(8, 90))
+        side_pc: dict[tuple[int, int], str] = {}
+        for num in range(1, n_houses + 1):
+            key = (num % 2, (num - 1) // 24)
+            if key not in side_pc:
+                side_pc[key] = g.postcode(oc)
+            pc = side_pc[key]
+            base = {"street": name, "locality": loc, "postcode": pc, "usrn": str(usrn)}
+            r = rng.random()
+            numbers = [str(num)]
+            if rng.random() < 0.03:
+                numbers.append(f"{num}A")
+            for number in numbers:
+                r = rng.random()
+                if r < 0.07:  # a converted house: parent shell + 2-4 flats
+                    parent = g.add(number=number, property_class="PP", **base)
+                    style = rng.integers(0, 3)
+                    for k in range(int(rng.integers(2, 5))):
+                        sub = (
+                            f"FLAT {k + 1}"
+                            if style == 0
+                            else f"FLAT {'ABCD'[k]}"
+                            if style == 1
+                            else ["GROUND FLOOR FLAT", "FIRST FLOOR FLAT", "SECOND FLOOR FLAT",
+                                  "TOP FLOOR FLAT"][k]
+                        )
+                        g.add(subname=sub, number=number, parent_uprn=parent,
+                              property_class="RD06", **base)
+                elif r < 0.085:  # a purpose-built block with its own name and postcode
+                    block = f"{rng.choice(WORDS)} {rng.choice(BLOCK_TYPES)}"
+                    bpc = g.postcode(oc)
+                    bbase = dict(base, postcode=bpc)
+                    parent = g.add(name=block, number=number, property_class="PP", **bbase)
+                    word = "FLAT" if rng.random() < 0.7 else "APARTMENT"
+                    for k in range(int(rng.integers(6, 40))):
+                        g.add(subname=f"{word} {k + 1}", name=block, number=number,
+                              parent_uprn=parent, property_class="RD06", **bbase)
+                elif r < 0.11:  # a named, numbered house
+                    g.add(name=str(rng.choice(HOUSE_NAMES)), number=number,
+                          property_class="RD03", **base)
+                else:
+                    g.add(number=number, property_class=str(rng.choice(["RD03", "RD04"])),
+                          **base)
+    df = pd.DataFrame(g.rows)
+    # the LLPG form JoinedUp receives: PAO text holds the building name and/or number
+    df["sao_text"] = df["subname"]
+    df["pao_text"] = (df["name"] + " " + df["number"]).str.strip()
+    return df
+
+
+GAZ_COLUMNS = [
+    "uprn", "parent_uprn", "sao_text", "pao_text", "street", "locality", "town", "postcode",
+    "property_class",
+]
+
+
+def load_gazetteer(con: duckdb.DuckDBPyConnection, gaz: pd.DataFrame) -> None:
+    g = gaz[GAZ_COLUMNS].replace("", None)  # noqa: F841 - read by DuckDB's replacement scan
+    con.execute("CREATE OR REPLACE TABLE gazetteer AS SELECT * FROM g")

@@ -1,0 +1,154 @@
+"""Measure a run against the synthetic council's ground truth.
+
+Pairwise precision/recall/F1 of person links, UPRN accuracy (right, wrong, flagged) and
+each rule's precision and recall. Only records that were loaded are scored for links;
+quarantined rows are counted separately.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from joinedup.hub import Hub
+
+
+def _ratio(numerator: float, denominator: float) -> float | None:
+    return round(numerator / denominator, 4) if denominator else None
+
+
+def _f1(precision: float | None, recall: float | None) -> float | None:
+    if not precision or not recall:
+        return None
+    return round(2 * precision * recall / (precision + recall), 4)
+
+
+def evaluate(hub: Hub, truth_dir: Path) -> dict[str, Any]:
+    truth_dir = Path(truth_dir)
+    records_csv = truth_dir / "records.csv"
+    if not records_csv.exists():
+        raise FileNotFoundError(f"no truth file at {records_csv}")
+    con = hub.connect()
+    try:
+        con.execute(
+            "CREATE TEMP TABLE truth AS SELECT source || ':' || CAST(record_key AS VARCHAR) "
+            "AS record_id, CAST(person_id AS VARCHAR) AS person_id, "
+            "CAST(true_uprn AS VARCHAR) AS true_uprn "
+            f"FROM read_csv('{records_csv}', all_varchar = true, header = true)"
+        )
+        result: dict[str, Any] = {
+            "run_id": hub.latest_run().id if hub.latest_run() else None,  # type: ignore[union-attr]
+            "sources": _source_counts(hub),
+            "person_links": _pairwise(con),
+            "uprn": _uprn_accuracy(con),
+            "rules": _rules(con, truth_dir),
+        }
+    finally:
+        con.close()
+    return result
+
+
+def _source_counts(hub: Hub) -> dict[str, dict[str, int]]:
+    return {
+        s.source: {"rows_in": s.rows_in, "records": s.records, "quarantined": s.quarantined,
+                   "skipped": s.skipped}
+        for s in hub.source_runs()
+    }
+
+
+def _pairwise(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    row = con.execute(
+        """
+        WITH scored AS (
+            SELECT e.entity_id, t.person_id
+            FROM record_entities e JOIN truth t USING (record_id)
+            WHERE t.person_id IS NOT NULL AND t.person_id <> ''
+        ),
+        both_ AS (SELECT count(*) AS n FROM scored GROUP BY entity_id, person_id),
+        pred AS (SELECT count(*) AS n FROM scored GROUP BY entity_id),
+        true_ AS (SELECT count(*) AS n FROM scored GROUP BY person_id)
+        SELECT (SELECT sum(n * (n - 1) / 2) FROM both_),
+               (SELECT sum(n * (n - 1) / 2) FROM pred),
+               (SELECT sum(n * (n - 1) / 2) FROM true_),
+               (SELECT count(*) FROM scored)
+        """
+    ).fetchone()
+    assert row is not None
+    tp, predicted, actual, scored = (float(v or 0) for v in row)
+    precision, recall = _ratio(tp, predicted), _ratio(tp, actual)
+    return {
+        "records_scored": int(scored),
+        "true_pairs": int(actual),
+        "predicted_pairs": int(predicted),
+        "true_positive_pairs": int(tp),
+        "precision": precision,
+        "recall": recall,
+        "f1": _f1(precision, recall),
+    }
+
+
+def _uprn_accuracy(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    rows = con.execute(
+        """
+        SELECT e.source,
+               count(*) AS records,
+               count(*) FILTER (WHERE e.uprn = t.true_uprn) AS right_,
+               count(*) FILTER (WHERE e.uprn IS NOT NULL AND e.uprn <> t.true_uprn) AS wrong,
+               count(*) FILTER (WHERE e.uprn IS NULL) AS flagged
+        FROM record_entities e JOIN truth t USING (record_id)
+        WHERE t.true_uprn IS NOT NULL AND t.true_uprn <> ''
+        GROUP BY e.source ORDER BY e.source
+        """
+    ).fetchall()
+    per_source = {}
+    totals = [0, 0, 0, 0]
+    for source, n, right, wrong, flagged in rows:
+        per_source[source] = {
+            "records": n, "right": _ratio(right, n), "wrong": _ratio(wrong, n),
+            "flagged": _ratio(flagged, n),
+        }
+        for i, v in enumerate((n, right, wrong, flagged)):
+            totals[i] += v
+    n, right, wrong, flagged = totals
+    return {
+        "records": n, "right": _ratio(right, n), "wrong": _ratio(wrong, n),
+        "flagged": _ratio(flagged, n), "per_source": per_source,
+    }
+
+
+def _rules(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict[str, Any]:
+    spd = truth_dir / "spd_cases.csv"
+    if not spd.exists():
+        return {}
+    con.execute(
+        "CREATE TEMP TABLE spd_truth AS SELECT CAST(account_ref AS VARCHAR) AS account_ref, kind "
+        f"FROM read_csv('{spd}', all_varchar = true, header = true)"
+    )
+    found = con.execute(
+        """
+        SELECT r.record_key FROM matches m JOIN records r ON r.record_id = m.subject_record_id
+        WHERE m.rule = 'single_person_discount'
+        """
+    ).fetchall()
+    found_keys = {f[0] for f in found}
+    kinds = dict(con.execute("SELECT account_ref, kind FROM spd_truth").fetchall())
+    positives = {k for k, v in kinds.items() if v == "fraud"}
+    true_positive = found_keys & positives
+    precision = _ratio(len(true_positive), len(found_keys))
+    recall = _ratio(len(true_positive), len(positives))
+    false_by_kind: dict[str, int] = {}
+    for key in found_keys - positives:
+        kind = kinds.get(key, "not_planted")
+        false_by_kind[kind] = false_by_kind.get(kind, 0) + 1
+    return {
+        "single_person_discount": {
+            "planted": len(positives),
+            "found": len(found_keys),
+            "true_positives": len(true_positive),
+            "precision": precision,
+            "recall": recall,
+            "false_positives_by_kind": false_by_kind,
+        }
+    }

@@ -1,0 +1,437 @@
+"""The hub: the one facade that the CLI, the web UI and Python users share.
+
+A run goes ingest -> quality -> places -> people -> entities -> rules into a new analytical
+store file; only a run that finishes is published, so readers always see the last good
+state (see engine/analytical.py).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+from sqlalchemy import select
+
+from joinedup.config import HubConfig, load_config
+from joinedup.engine import analytical
+from joinedup.ingest.pipeline import (
+    IngestError,
+    SourceLoad,
+    build_records_table,
+    create_common_tables,
+    ingest_source,
+    table_name,
+)
+from joinedup.link.entities import build_entity_tables
+from joinedup.link.explain import explain_links
+from joinedup.link.people import link_people
+from joinedup.link.places import resolve_addresses
+from joinedup.quality.dimensions import run_checks, score_profile
+from joinedup.readmodel import (
+    Dashboard,
+    MatchDetail,
+    MatchSummary,
+    RecordView,
+    SourceSummary,
+)
+from joinedup.rules.model import load_library
+from joinedup.rules.runner import run_rules
+from joinedup.store.db import OperationalStore
+from joinedup.store.runs import QualityResult, Run, SourceRun
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+
+_GAZETTEER_COLUMNS = [
+    "uprn", "parent_uprn", "sao_text", "pao_text", "street", "locality", "town", "postcode",
+    "property_class",
+]
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    as_of: str
+    loads: list[SourceLoad]
+    seconds: dict[str, float] = field(default_factory=dict)
+    people_links: int = 0
+    entities: int = 0
+    matches: dict[str, int] = field(default_factory=dict)
+    checks_failed: int = 0
+
+
+class Hub:
+    def __init__(self, config: HubConfig) -> None:
+        self.config = config
+        self.data_dir = config.data_dir
+        self.store = OperationalStore.for_data_dir(self.data_dir)
+
+    @classmethod
+    def open(cls, config_path: str | Path) -> Hub:
+        return cls(load_config(config_path))
+
+    # -- running the pipeline -------------------------------------------------------
+
+    def as_of(self) -> date:
+        return date.fromisoformat(self.config.hub.as_of) if self.config.hub.as_of else date.today()
+
+    def run(self, progress: Progress | None = None) -> RunSummary:
+        """Run the whole pipeline; publish only when every stage succeeded."""
+        import time
+
+        say = progress or (lambda _m: None)
+        as_of = self.as_of()
+        run_id = datetime.now().strftime("R%Y%m%dT%H%M%S") + "-" + secrets.token_hex(2)
+        with self.store.session() as session:
+            session.add(Run(id=run_id, status="running", as_of=as_of.isoformat()))
+            session.commit()
+        build = analytical.building_path(self.data_dir, run_id)
+        summary = RunSummary(run_id=run_id, as_of=as_of.isoformat(), loads=[])
+        con = analytical.connect(build)
+        try:
+            create_common_tables(con)
+            started = time.perf_counter()
+            for source in self.config.sources.values():
+                say(f"ingesting {source.name}")
+                summary.loads.append(ingest_source(con, self.config, source, as_of))
+            summary.seconds["ingest"] = time.perf_counter() - started
+            self._build_gazetteer(con)
+            build_records_table(con, self.config, as_of)
+
+            started = time.perf_counter()
+            say("resolving addresses to UPRNs")
+            con.execute(
+                "CREATE OR REPLACE TABLE addresses_to_resolve AS SELECT record_id, source, "
+                "address, postcode, uprn AS uprn_given FROM records "
+                "WHERE address IS NOT NULL OR postcode IS NOT NULL OR uprn IS NOT NULL"
+            )
+            resolve_addresses(con)
+            summary.seconds["places"] = time.perf_counter() - started
+
+            started = time.perf_counter()
+            say("linking people across sources")
+            people = link_people(con, self.config.link, progress=say)
+            summary.people_links, summary.entities = people.links, people.entities
+            build_entity_tables(con, as_of.isoformat())
+            summary.seconds["link_people"] = time.perf_counter() - started
+
+            say("running data matching rules")
+            started = time.perf_counter()
+            summary.matches = run_rules(con, self.config, as_of.isoformat())
+            summary.seconds["rules"] = time.perf_counter() - started
+            con.execute("CHECKPOINT")
+            con.close()
+        except BaseException as exc:
+            con.close()
+            analytical.discard(self.data_dir, run_id)
+            self._finish_run(run_id, "failed", _safe_message(exc))
+            raise
+        analytical.publish(self.data_dir, run_id)
+        summary.checks_failed = self._record_run(summary)
+        return summary
+
+    def _build_gazetteer(self, con: duckdb.DuckDBPyConnection) -> None:
+        name = self.config.hub.gazetteer
+        if name is None:
+            cols = ", ".join(f"CAST(NULL AS VARCHAR) AS {c}" for c in _GAZETTEER_COLUMNS)
+            con.execute(f"CREATE OR REPLACE TABLE gazetteer AS SELECT {cols} WHERE false")
+            return
+        table = table_name("src", name)
+        present = {r[0] for r in con.execute(f'DESCRIBE "{table}"').fetchall()}
+        if "uprn" not in present:
+            raise IngestError(f"the gazetteer source {name!r} maps no column to uprn")
+        cols = ", ".join(
+            f"CAST({c} AS VARCHAR) AS {c}" if c in present else f"CAST(NULL AS VARCHAR) AS {c}"
+            for c in _GAZETTEER_COLUMNS
+        )
+        con.execute(f'CREATE OR REPLACE TABLE gazetteer AS SELECT {cols} FROM "{table}"')
+
+    def _finish_run(self, run_id: str, status: str, message: str | None = None) -> None:
+        with self.store.session() as session:
+            run = session.get(Run, run_id)
+            if run is not None:
+                run.status, run.message, run.finished_at = status, message, datetime.now()
+                session.commit()
+
+    def _record_run(self, summary: RunSummary) -> int:
+        failed = 0
+        with self.store.session() as session:
+            for load in summary.loads:
+                session.add(
+                    SourceRun(
+                        run_id=summary.run_id, source=load.source, rows_in=load.rows_in,
+                        records=load.records, quarantined=load.quarantined,
+                        skipped=load.skipped, seconds=load.seconds,
+                    )
+                )
+                for profile in load.profiles:
+                    for score in score_profile(profile):
+                        session.add(
+                            QualityResult(
+                                run_id=summary.run_id, source=score.source, field=score.column,
+                                dimension=score.dimension, passed=score.passed,
+                                checked=score.checked, score=score.score,
+                            )
+                        )
+                    failed += sum(not c.passed for c in run_checks(profile))
+            run = session.get(Run, summary.run_id)
+            assert run is not None
+            run.status, run.finished_at = "succeeded", datetime.now()
+            run.message = json.dumps({"matches": summary.matches, "checks_failed": failed})
+            session.commit()
+        return failed
+
+    # -- reading the published state --------------------------------------------------
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        con = analytical.connect_current(self.data_dir)
+        if con is None:
+            raise RuntimeError("the hub has no completed run yet: run `joinedup run` first")
+        return con
+
+    def has_run(self) -> bool:
+        return analytical.current_path(self.data_dir) is not None
+
+    def latest_run(self) -> Run | None:
+        run_id = analytical.current_run_id(self.data_dir)
+        if run_id is None:
+            return None
+        with self.store.session() as session:
+            return session.get(Run, run_id)
+
+    def quality(self, run_id: str | None = None) -> list[QualityResult]:
+        run_id = run_id or analytical.current_run_id(self.data_dir)
+        with self.store.session() as session:
+            rows = session.scalars(
+                select(QualityResult).where(QualityResult.run_id == run_id)
+                .order_by(QualityResult.source, QualityResult.id)
+            )
+            return list(rows)
+
+    def source_runs(self, run_id: str | None = None) -> list[SourceRun]:
+        run_id = run_id or analytical.current_run_id(self.data_dir)
+        with self.store.session() as session:
+            return list(session.scalars(select(SourceRun).where(SourceRun.run_id == run_id)))
+
+    def dashboard(self) -> Dashboard:
+        run = self.latest_run()
+        loads = {s.source: s for s in self.source_runs()} if run else {}
+        quality: dict[tuple[str, str], list[float]] = {}
+        for result in self.quality() if run else []:
+            if result.score is not None:
+                quality.setdefault((result.source, result.dimension), []).append(result.score)
+
+        def mean(source: str, dimension: str) -> float | None:
+            values = quality.get((source, dimension))
+            return sum(values) / len(values) if values else None
+
+        sources = [
+            SourceSummary(
+                name=name, owner=cfg.owner, system=cfg.system, classification=cfg.classification,
+                rows_in=loads[name].rows_in if name in loads else 0,
+                records=loads[name].records if name in loads else 0,
+                quarantined=loads[name].quarantined if name in loads else 0,
+                completeness=mean(name, "completeness"), validity=mean(name, "validity"),
+            )
+            for name, cfg in self.config.sources.items()
+        ]
+        people = properties = 0
+        by_rule: dict[str, int] = {}
+        total = 0.0
+        if run is not None:
+            con = self.connect()
+            try:
+                people = con.execute(
+                    "SELECT count(DISTINCT entity_id) FROM person_clusters"
+                ).fetchone()[0]  # type: ignore[index]
+                properties = con.execute("SELECT count(*) FROM gazetteer").fetchone()[0]  # type: ignore[index]
+                for rule, count, value in con.execute(
+                    "SELECT rule, count(*), sum(estimated_value) FROM matches GROUP BY rule"
+                ).fetchall():
+                    by_rule[rule] = int(count)
+                    total += float(value or 0)
+            finally:
+                con.close()
+        return Dashboard(
+            hub_name=self.config.hub.name,
+            organisation=self.config.hub.organisation,
+            run_id=run.id if run else None,
+            run_finished_at=run.finished_at if run else None,
+            as_of=date.fromisoformat(run.as_of) if run and run.as_of else None,
+            sources=sources,
+            people=int(people),
+            properties=int(properties),
+            matches_by_rule=by_rule,
+            total_estimated_value=round(total, 2),
+        )
+
+    def _match_rows(self, where: str = "", params: list | None = None) -> list[dict]:
+        con = self.connect()
+        try:
+            frame = con.execute(
+                f"""
+                SELECT m.*, g.address AS property_address
+                FROM matches m
+                LEFT JOIN (
+                    SELECT uprn, concat_ws(', ', nullif(sao_text, ''), nullif(pao_text, ''),
+                                           nullif(street, ''), nullif(town, ''),
+                                           nullif(postcode, '')) AS address
+                    FROM gazetteer
+                ) g USING (uprn)
+                {where}
+                ORDER BY m.estimated_value DESC, m.match_key
+                """,
+                params or [],
+            ).df()
+        finally:
+            con.close()
+        return frame.to_dict(orient="records")
+
+    def _summaries(self, rows: list[dict]) -> list[MatchSummary]:
+        from joinedup.cases.workflow import case_states
+
+        rules = load_library()
+        with self.store.session() as session:
+            states = case_states(session, [r["match_key"] for r in rows])
+        summaries = []
+        for row in rows:
+            case = states.get(row["match_key"])
+            rule = rules.get(row["rule"])
+            summaries.append(
+                MatchSummary(
+                    match_key=row["match_key"],
+                    rule=row["rule"],
+                    rule_title=rule.title if rule else row["rule"],
+                    uprn=row["uprn"],
+                    address=row["property_address"],
+                    score=float(row["score"]),
+                    estimated_value=float(row["estimated_value"]),
+                    first_found_run=None,
+                    case_status=case.status if case else "open",
+                    case_outcome=case.outcome if case else None,
+                )
+            )
+        return summaries
+
+    def list_matches(self) -> list[MatchSummary]:
+        if not self.has_run():
+            return []
+        return self._summaries(self._match_rows())
+
+    def get_match(self, match_key: str) -> MatchDetail | None:
+        if not self.has_run():
+            return None
+        rows = self._match_rows("WHERE m.match_key = ?", [match_key])
+        if not rows:
+            return None
+        row = rows[0]
+        summary = self._summaries([row])[0]
+        rule = load_library().get(row["rule"])
+        subject = row["subject_record_id"]
+        con = self.connect()
+        try:
+            subject_entity = con.execute(
+                "SELECT entity_id FROM record_entities WHERE record_id = ?", [subject]
+            ).fetchone()
+            subject_entity_id = subject_entity[0] if subject_entity else None
+            others = list(row["other_entities"])
+            # The subject's own records and the other adults' records, all as evidence.
+            record_ids = con.execute(
+                "SELECT record_id FROM record_entities WHERE entity_id = ? "
+                "OR list_contains(?, entity_id) ORDER BY entity_id, record_id",
+                [subject_entity_id, others],
+            ).fetchall()
+            ids = [r[0] for r in record_ids] or [subject]
+            records = self._record_views(con, ids)
+            links = explain_links(con, ids)
+        finally:
+            con.close()
+        n_others = len(others)
+        description = (
+            f"{rule.title if rule else row['rule']}: the account holder receives the discount, "
+            f"but {n_others} other adult{'s' if n_others != 1 else ''} "
+            f"{'are' if n_others != 1 else 'is'} linked to the same property."
+        )
+        why = [
+            f"{len(row['evidence_records'])} record(s) from other sources place another adult "
+            "at this property, with no later record of them moving out or dying.",
+            "Each other adult is a different person from the account holder: their records "
+            "link to a separate entity (see the link evidence below).",
+        ]
+        return MatchDetail(
+            summary=summary,
+            description=description,
+            why=why,
+            records=records,
+            links=links,
+            value_basis=(rule.value_basis.strip() if rule else ""),
+        )
+
+    def _record_views(self, con: duckdb.DuckDBPyConnection, ids: list[str]) -> list[RecordView]:
+        frame = con.execute(
+            """
+            SELECT r.*, e.entity_id, e.uprn AS resolved_uprn, e.uprn_method
+            FROM records r JOIN record_entities e USING (record_id)
+            WHERE list_contains(?, r.record_id)
+            ORDER BY e.entity_id, r.source, r.record_id
+            """,
+            [ids],
+        ).df()
+        views = []
+        for row in frame.to_dict(orient="records"):
+            name = " ".join(
+                str(p).title() for p in (row["first_name"], row["middle_names"], row["surname"])
+                if isinstance(p, str) and p
+            )
+            details = {}
+            for label, key in (("Start", "start_date"), ("End", "end_date"),
+                               ("Date of death", "date_of_death")):
+                if row.get(key) is not None and str(row.get(key)) not in ("NaT", "None"):
+                    details[label] = str(row[key])[:10]
+            dob = row.get("date_of_birth")
+            views.append(
+                RecordView(
+                    source=row["source"],
+                    record_key=row["record_key"],
+                    entity_id=row["entity_id"],
+                    name=name or "(no name)",
+                    date_of_birth=dob if isinstance(dob, date) else None,
+                    address=row["address"],
+                    postcode=row["postcode"],
+                    uprn=row["resolved_uprn"],
+                    uprn_method=row["uprn_method"],
+                    details=details,
+                )
+            )
+        return views
+
+    def export_entities(self, out: Path) -> int:
+        con = self.connect()
+        try:
+            con.execute(
+                f"""COPY (SELECT e.source, r.record_key, e.entity_id, e.uprn, e.uprn_status
+                        FROM record_entities e JOIN records r USING (record_id)
+                        ORDER BY e.source, e.record_id)
+                    TO '{_sql_path(out)}' (HEADER, DELIMITER ',')"""
+            )
+            return int(con.execute("SELECT count(*) FROM record_entities").fetchone()[0])  # type: ignore[index]
+        finally:
+            con.close()
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _safe_message(exc: BaseException) -> str:
+    """Stored run messages name the failure's type and our own wording, never row values."""
+    if isinstance(exc, (IngestError, ValueError)):
+        return f"{type(exc).__name__}: {exc}"
+    return type(exc).__name__

@@ -1,0 +1,256 @@
+"""Link records about the same person across sources with Splink, trained without labels.
+
+Splink runs in its own in-memory DuckDB so its working tables never reach the run's
+store; only the scored links, the clusters and the model come back.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from joinedup.config import LinkConfig
+from joinedup.link.nicknames import forename_variant_lists
+
+logger = logging.getLogger(__name__)
+
+# Prepared columns Splink compares; built from `records` and the resolved UPRNs.
+_PREPARE_SQL = """
+CREATE OR REPLACE TABLE link_input AS
+SELECT
+    r.record_id AS unique_id,
+    r.source AS source_dataset,
+    lower(r.first_name) AS first_name,
+    lower(r.surname) AS surname,
+    lower(split_part(r.middle_names, ' ', 1)) AS middle_name,
+    strftime(r.date_of_birth, '%Y-%m-%d') AS dob,
+    r.postcode,
+    CASE WHEN a.status = 'matched' THEN a.uprn ELSE NULL END AS uprn,
+    lower(r.email) AS email,
+    r.phone,
+    r.nhs_number,
+    r.ni_number
+FROM records r
+LEFT JOIN address_matches a USING (record_id)
+"""
+
+
+@dataclass
+class PeopleLinkSummary:
+    records: int
+    pairs_scored: int
+    links: int
+    entities: int
+    model_json: str
+
+
+def _settings(threshold_u_pairs: float):  # type: ignore[no-untyped-def]
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+    from splink import SettingsCreator, block_on
+
+    first_name = cl.CustomComparison(
+        output_column_name="first_name",
+        comparison_levels=[
+            cll.NullLevel("first_name"),
+            cll.ExactMatchLevel("first_name").configure(tf_adjustment_column="first_name"),
+            cll.CustomLevel(
+                "list_has_any(first_name_variants_l, first_name_variants_r)",
+                "a known nickname or variant of the same name",
+            ),
+            cll.JaroWinklerLevel("first_name", 0.92),
+            cll.CustomLevel(
+                "first_name_l = surname_r AND surname_l = first_name_r",
+                "first name and surname swapped",
+            ),
+            cll.JaroWinklerLevel("first_name", 0.8),
+            cll.ElseLevel(),
+        ],
+        comparison_description="first name",
+    )
+    surname = cl.CustomComparison(
+        output_column_name="surname",
+        comparison_levels=[
+            cll.NullLevel("surname"),
+            cll.ExactMatchLevel("surname").configure(tf_adjustment_column="surname"),
+            cll.JaroWinklerLevel("surname", 0.92),
+            cll.CustomLevel(
+                "contains(surname_l, surname_r) OR contains(surname_r, surname_l)",
+                "one surname contains the other (double-barrelled)",
+            ),
+            cll.JaroWinklerLevel("surname", 0.8),
+            cll.ElseLevel(),
+        ],
+        comparison_description="surname",
+    )
+    dob = cl.CustomComparison(
+        output_column_name="dob",
+        comparison_levels=[
+            cll.NullLevel("dob"),
+            cll.ExactMatchLevel("dob"),
+            cll.CustomLevel(
+                "substr(dob_l, 1, 4) = substr(dob_r, 1, 4) AND substr(dob_l, 6, 2) = "
+                "substr(dob_r, 9, 2) AND substr(dob_l, 9, 2) = substr(dob_r, 6, 2)",
+                "day and month transposed",
+            ),
+            cll.DamerauLevenshteinLevel("dob", 1),
+            cll.ElseLevel(),
+        ],
+        comparison_description="date of birth",
+    )
+    place = cl.CustomComparison(
+        output_column_name="address",
+        comparison_levels=[
+            {
+                "sql_condition": "(uprn_l IS NULL OR uprn_r IS NULL) AND "
+                "(postcode_l IS NULL OR postcode_r IS NULL)",
+                "label_for_charts": "address missing",
+                "is_null_level": True,
+            },
+            cll.CustomLevel("uprn_l = uprn_r", "same property (UPRN)"),
+            cll.CustomLevel("postcode_l = postcode_r", "same postcode"),
+            cll.CustomLevel(
+                "split_part(postcode_l, ' ', 1) = split_part(postcode_r, ' ', 1)",
+                "same postcode district",
+            ),
+            cll.ElseLevel(),
+        ],
+        comparison_description="address",
+    )
+
+    def exact(column: str, description: str):  # type: ignore[no-untyped-def]
+        return cl.CustomComparison(
+            output_column_name=column,
+            comparison_levels=[
+                cll.NullLevel(column),
+                cll.ExactMatchLevel(column),
+                cll.ElseLevel(),
+            ],
+            comparison_description=description,
+        )
+
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        comparisons=[
+            first_name,
+            surname,
+            dob,
+            place,
+            exact("email", "email"),
+            exact("phone", "phone"),
+            exact("nhs_number", "NHS number"),
+            exact("ni_number", "National Insurance number"),
+        ],
+        blocking_rules_to_generate_predictions=[
+            block_on("first_name", "surname"),
+            block_on("surname", "dob"),
+            block_on("first_name", "dob"),
+            block_on("uprn"),
+            block_on("postcode", "first_name"),
+            block_on("postcode", "surname"),
+            block_on("email"),
+            block_on("phone"),
+            block_on("nhs_number"),
+            block_on("ni_number"),
+        ],
+        retain_intermediate_calculation_columns=True,
+        retain_matching_columns=True,
+        additional_columns_to_retain=["source_dataset"],
+    )
+
+
+def link_people(
+    con: duckdb.DuckDBPyConnection,
+    settings: LinkConfig,
+    progress: Callable[[str], None] | None = None,
+) -> PeopleLinkSummary:
+    """Score pairs, cluster at the threshold, and write links, clusters and the model."""
+    from splink import DuckDBAPI, Linker, block_on
+
+    say = progress or (lambda _msg: None)
+    con.execute(_PREPARE_SQL)
+    names = con.execute("SELECT DISTINCT first_name FROM link_input WHERE first_name IS NOT NULL").df()
+    names["first_name_variants"] = forename_variant_lists(names["first_name"])
+    frame = con.execute("SELECT * FROM link_input").arrow()
+
+    work = duckdb.connect()
+    work.register("link_input_arrow", frame)
+    work.register("name_variants", names)
+    work.execute(
+        "CREATE TABLE link_input AS SELECT l.*, CAST(v.first_name_variants AS VARCHAR[]) "
+        "AS first_name_variants FROM link_input_arrow l LEFT JOIN name_variants v USING (first_name)"
+    )
+    work.unregister("link_input_arrow")
+    work.unregister("name_variants")
+    linker = Linker("link_input", _settings(settings.max_pairs_for_u), db_api=DuckDBAPI(work))
+    say("estimating how often records agree by chance")
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("first_name", "surname", "dob"), block_on("email"), block_on("nhs_number")],
+        recall=0.6,
+    )
+    linker.training.estimate_u_using_random_sampling(
+        max_pairs=settings.max_pairs_for_u, seed=settings.seed
+    )
+    say("learning how often true matches agree (expectation maximisation)")
+    for rule in (
+        block_on("surname", "postcode"),
+        block_on("first_name", "postcode"),
+        block_on("first_name", "surname"),
+    ):
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(rule)
+        except Exception as exc:  # a session with no pairs cannot train; the others still can
+            logger.warning("an EM training session was skipped: %s", type(exc).__name__)
+    say("scoring candidate pairs")
+    predictions = linker.inference.predict(threshold_match_probability=0.01)
+    say("clustering linked records into people")
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+        predictions, threshold_match_probability=settings.threshold_probability
+    )
+    links_df = predictions.as_pandas_dataframe()
+    clusters_df = clusters.as_pandas_dataframe()[["unique_id", "cluster_id"]]
+    model_json = json.dumps(linker.misc.save_model_to_json(), default=str)
+
+    _write_links(con, links_df, model_json)
+    con.register("_clusters", clusters_df)
+    con.execute(
+        """
+        CREATE OR REPLACE TABLE person_clusters AS
+        SELECT c.unique_id AS record_id, c.cluster_id,
+               'P' || upper(substr(md5(min(c.unique_id) OVER (PARTITION BY c.cluster_id)), 1, 10))
+                   AS entity_id
+        FROM _clusters c
+        """
+    )
+    con.unregister("_clusters")
+    work.close()
+    entities = con.execute("SELECT count(DISTINCT entity_id) FROM person_clusters").fetchone()[0]  # type: ignore[index]
+    return PeopleLinkSummary(
+        records=frame.num_rows,
+        pairs_scored=len(links_df),
+        links=int((links_df["match_probability"] >= settings.threshold_probability).sum()),
+        entities=int(entities),
+        model_json=model_json,
+    )
+
+
+def _write_links(con: duckdb.DuckDBPyConnection, links: pd.DataFrame, model_json: str) -> None:
+    """Keep each scored pair with its per-comparison level and weight, for explanations."""
+    gamma_cols = [c for c in links.columns if c.startswith("gamma_")]
+    bf_cols = {c.removeprefix("bf_"): c for c in links.columns if c.startswith("bf_")}
+    keep = ["unique_id_l", "unique_id_r", "match_weight", "match_probability", *gamma_cols]
+    keep += list(bf_cols.values())
+    con.register("_links", links[keep])
+    con.execute(
+        "CREATE OR REPLACE TABLE person_links AS SELECT unique_id_l AS record_id_l, "
+        "unique_id_r AS record_id_r, * EXCLUDE (unique_id_l, unique_id_r) FROM _links"
+    )
+    con.unregister("_links")
+    con.execute("CREATE OR REPLACE TABLE link_model (model_json VARCHAR)")
+    con.execute("INSERT INTO link_model VALUES (?)", [model_json])

@@ -1,0 +1,50 @@
+"""Opening the operational store: SQLite by default, PostgreSQL by URL."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from joinedup.store.base import Base
+
+
+def store_url(data_dir: Path) -> str:
+    """JOINEDUP_STORE_URL wins (PostgreSQL in production); else SQLite in the data dir."""
+    return os.environ.get("JOINEDUP_STORE_URL") or f"sqlite:///{data_dir / 'operational.sqlite'}"
+
+
+def _enable_sqlite_foreign_keys(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+class OperationalStore:
+    """Users, runs, quality history, cases and the audit trail."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: Engine = create_engine(url, future=True)
+        if url.startswith("sqlite"):
+            event.listen(self.engine, "connect", _enable_sqlite_foreign_keys)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @classmethod
+    def for_data_dir(cls, data_dir: Path) -> OperationalStore:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        store = cls(store_url(data_dir))
+        store.create_schema()
+        return store
+
+    def create_schema(self) -> None:
+        # Import every model module so its tables are registered on Base.metadata.
+        from joinedup.store import models  # noqa: F401
+
+        Base.metadata.create_all(self.engine)
+
+    def session(self) -> Session:
+        return self._sessions()

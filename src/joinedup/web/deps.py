@@ -1,0 +1,68 @@
+"""What routes depend on: the hub, a store session, the signed-in user, a CSRF check."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Protocol
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from joinedup.config import HubConfig
+from joinedup.readmodel import Dashboard, MatchDetail, MatchSummary
+from joinedup.store.db import OperationalStore
+from joinedup.store.users import User
+from joinedup.web.sessions import password_fingerprint
+
+# The purpose the web UI states for now; a purpose picker comes with agreements.
+DEFAULT_PURPOSE = "fraud_investigation"
+
+
+class HubLike(Protocol):
+    """What the web needs from a hub; joinedup.hub.Hub and the test fake both fit."""
+
+    config: HubConfig
+    store: OperationalStore
+
+    def dashboard(self) -> Dashboard: ...
+
+    def list_matches(self) -> list[MatchSummary]: ...
+
+    def get_match(self, match_key: str) -> MatchDetail | None: ...
+
+
+class LoginRequired(Exception):  # noqa: N818
+    """No signed-in user: the app turns this into a redirect to the sign-in page."""
+
+
+class CsrfFailed(Exception):  # noqa: N818
+    """A form came back without this session's token."""
+
+
+def get_hub(request: Request) -> HubLike:
+    return request.app.state.hub
+
+
+def db_session(hub: HubLike = Depends(get_hub)) -> Iterator[Session]:
+    """One store session per request; routes commit what they mean to keep."""
+    with hub.store.session() as session:
+        yield session
+
+
+def current_user(request: Request, db: Session = Depends(db_session)) -> User:
+    web_session = request.state.session
+    if web_session.user_id is None:
+        raise LoginRequired
+    user = db.get(User, web_session.user_id)
+    if user is None or password_fingerprint(user.password_hash) != web_session.password_fp:
+        web_session.sign_out()
+        raise LoginRequired
+    request.state.user = user
+    return user
+
+
+async def csrf_protect(request: Request) -> None:
+    form = await request.form()
+    token = form.get("csrf_token")
+    if not request.state.session.csrf_ok(token if isinstance(token, str) else None):
+        raise CsrfFailed
