@@ -209,3 +209,57 @@ GAZ_COLUMNS = [
 def load_gazetteer(con: duckdb.DuckDBPyConnection, gaz: pd.DataFrame) -> None:
     g = gaz[GAZ_COLUMNS].replace("", None)  # noqa: F841 - read by DuckDB's replacement scan
     con.execute("CREATE OR REPLACE TABLE gazetteer AS SELECT * FROM g")
+
+
+def make_messy(gaz: pd.DataFrame, n: int, seed: int, workdir: Path) -> pd.DataFrame:
+    """`n` messy records of gazetteer dwellings (not shells), with truth, via address-errors."""
+    from address_errors import Controls, Corruptor, Noise, Profile, load_components
+
+    rng = np.random.default_rng(seed + 1)
+    comp = gaz.rename(
+        columns={"street": "streetname", "town": "townname", "parent_uprn": "parentuprn",
+                 "property_class": "classificationcode"}
+    )
+    path = workdir / "components.csv"
+    comp[["uprn", "subname", "name", "number", "streetname", "locality", "townname",
+          "postcode", "parentuprn", "usrn", "classificationcode"]].to_csv(path, index=False)
+    recs = load_components(str(path))
+    gen = Corruptor(
+        Profile.load(),
+        seed=seed,
+        controls=Controls(prevalence=2.0, commas=True, noise=Noise(rate=0.15)),
+    )
+    gen.index(recs)
+    dwellings = gaz.loc[gaz.property_class != "PP", "uprn"].to_numpy()
+    chosen = rng.choice(dwellings, size=n, replace=False)
+    rows = pd.DataFrame(gen.generate([str(u) for u in chosen]))
+    out = pd.DataFrame({
+        "record_id": [f"r{i:06d}" for i in range(n)],
+        "source": rng.choice(["council_tax", "housing_benefit", "electoral_register"], size=n),
+        "address": rows["recorded_address"].str.upper(),
+        "postcode": rows["recorded_postcode"].replace("", None),
+        "true_uprn": rows["source_uprn"],
+        "collision": rows["collision"],
+        "applied": rows["applied_rules"] + " " + rows["noise_ops"],
+    })
+    # what the hub's sources look like beyond the profile's errors
+    r = rng.random(n)
+    out.loc[r < 0.08, "postcode"] = None  # missing or failed validation
+    r = rng.random(n)
+    in_text = r < 0.05
+    out.loc[in_text, "address"] = out.loc[in_text, "address"] + ", " + out.loc[in_text, "postcode"].fillna("")
+    out["address"] = out["address"].str.rstrip(", ")
+    # some sources hold a UPRN: mostly right, sometimes stale (a neighbour's) or the block's
+    out["uprn_given"] = None
+    r = rng.random(n)
+    given = r < 0.15
+    out.loc[given, "uprn_given"] = out.loc[given, "true_uprn"]
+    parent_of = gaz.set_index("uprn")["parent_uprn"]
+    stale = (r >= 0.15) & (r < 0.16)  # the next LLPG row: usually a neighbour
+    pos = pd.Series(np.arange(len(gaz)), index=gaz["uprn"].to_numpy())
+    nxt = (pos[out.loc[stale, "true_uprn"]].to_numpy() + 1) % len(gaz)
+    out.loc[stale, "uprn_given"] = gaz["uprn"].to_numpy()[nxt]
+    block = (r >= 0.16) & (r < 0.18)
+    pu = out.loc[block, "true_uprn"].map(parent_of)
+    out.loc[block, "uprn_given"] = pu.where(pu != "", None)
+    return out

@@ -132,7 +132,12 @@ def update_case(
         case.notes.append(CaseNote(author=user.username, text=note))
     session.flush()
     record_event(
-        session, user.username, "case.update", resource, purpose, "allowed",
+        session,
+        user.username,
+        "case.change",
+        resource,
+        purpose,
+        "allowed",
         detail="; ".join(changes),
     )
     return case

@@ -1,13 +1,15 @@
 """The one audit writer, and the check that the trail has not been changed.
 
 Each event's hash is sha256(prev_hash + canonical JSON of the event), so editing,
-inserting or deleting an event breaks the chain from that point on. A chain can still be
-cut short at the end or rewritten wholesale by someone with write access to the store;
-record `chain_head()` somewhere else (a ticket, a signed email) and pass it back to
-`verify_chain` as an anchor to catch that too.
+inserting or deleting an event breaks the chain from that point on. The head row
+(store/audit.py) also records the newest event, so cutting events off the end shows
+unless the head is rewritten too. Someone with full write access to the store can still
+rewrite the whole chain; record `chain_head()` somewhere else now and then (a ticket, a
+signed email) and pass it to `verify_chain` as an anchor to catch that.
 
 Callers own the transaction: the event commits (or rolls back) with the change it
-describes, so the trail never claims a change that did not happen.
+describes, so the trail never claims a change that did not happen. No savepoints: the
+SQLite driver's default transaction handling turns a savepoint into a commit.
 """
 
 from __future__ import annotations
@@ -17,16 +19,14 @@ import json
 from collections.abc import Sequence
 from typing import Literal
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from joinedup.store.audit import AuditEvent
+from joinedup.store.audit import GENESIS_HASH, AuditEvent, AuditHead
 from joinedup.store.base import utcnow
 
 Decision = Literal["allowed", "denied"]
-GENESIS_HASH = "0" * 64
-_RETRIES = 5
+__all__ = ["GENESIS_HASH", "chain_head", "event_hash", "record_event", "verify_chain"]
 
 
 def canonical_json(event: AuditEvent) -> str:
@@ -55,6 +55,20 @@ def chain_head(session: Session) -> tuple[int, str]:
     return (last.seq, last.hash) if last else (0, GENESIS_HASH)
 
 
+def _take_next_seq(session: Session) -> tuple[int, str]:
+    """Claim the next seq (taking the write lock) and return it with the previous hash."""
+    claimed = session.execute(
+        update(AuditHead)
+        .where(AuditHead.id == 1)
+        .values(seq=AuditHead.seq + 1)
+        .returning(AuditHead.seq, AuditHead.hash)
+        .execution_options(synchronize_session=False)
+    ).one_or_none()
+    if claimed is None:
+        raise RuntimeError("the audit_head row is missing; the store schema is incomplete")
+    return claimed.seq, claimed.hash
+
+
 def record_event(
     session: Session,
     actor: str,
@@ -75,30 +89,29 @@ def record_event(
     for field in fields:
         if "," in field:
             raise ValueError(f"field name {field!r} may not contain a comma")
-    for _attempt in range(_RETRIES):
-        seq, prev_hash = chain_head(session)
-        event = AuditEvent(
-            seq=seq + 1,
-            at=utcnow(),
-            actor=actor,
-            action=action,
-            resource=resource,
-            purpose=purpose,
-            decision=decision,
-            fields=",".join(fields),
-            detail=detail,
-            prev_hash=prev_hash,
-        )
-        event.hash = event_hash(prev_hash, event)
-        # A savepoint, so losing a race for this seq to another writer costs one retry,
-        # not the caller's whole transaction.
-        try:
-            with session.begin_nested():
-                session.add(event)
-        except IntegrityError:
-            continue
-        return event
-    raise RuntimeError("could not append to the audit trail: too many concurrent writers")
+    seq, prev_hash = _take_next_seq(session)
+    event = AuditEvent(
+        seq=seq,
+        at=utcnow(),
+        actor=actor,
+        action=action,
+        resource=resource,
+        purpose=purpose,
+        decision=decision,
+        fields=",".join(fields),
+        detail=detail,
+        prev_hash=prev_hash,
+    )
+    event.hash = event_hash(prev_hash, event)
+    session.add(event)
+    session.execute(
+        update(AuditHead)
+        .where(AuditHead.id == 1)
+        .values(hash=event.hash)
+        .execution_options(synchronize_session=False)
+    )
+    session.flush()
+    return event
 
 
 def verify_chain(session: Session, anchor: tuple[int, str] | None = None) -> list[str]:
@@ -114,17 +127,17 @@ def verify_chain(session: Session, anchor: tuple[int, str] | None = None) -> lis
         select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=1000)
     )
     for event in stream:
-        if event.seq != expected_seq:
-            if event.seq > expected_seq:
-                problems.append(
-                    f"events {expected_seq}..{event.seq - 1} are missing (deleted)"
-                )
-            else:
-                problems.append(f"event {event.seq} is out of order")
+        if event.seq > expected_seq:  # seq is the primary key, so never smaller
+            missing = (
+                f"event {expected_seq} is"
+                if event.seq == expected_seq + 1
+                else f"events {expected_seq} to {event.seq - 1} are"
+            )
+            problems.append(f"{missing} missing (deleted)")
         if event.prev_hash != prev_hash:
             problems.append(
                 f"event {event.seq} does not follow the event before it "
-                "(an event was inserted or deleted here)"
+                "(an event before it was edited, inserted or deleted)"
             )
         if event_hash(event.prev_hash, event) != event.hash:
             problems.append(f"event {event.seq} has been edited (its hash does not match)")
@@ -134,6 +147,14 @@ def verify_chain(session: Session, anchor: tuple[int, str] | None = None) -> lis
                 problems.append(f"event {event.seq} differs from the recorded anchor")
         expected_seq = event.seq + 1
         prev_hash = event.hash
+    head = session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).first()
+    if head is None:
+        problems.append("the audit_head row is missing")
+    elif (head.seq, head.hash) != (expected_seq - 1, prev_hash):
+        problems.append(
+            f"the trail ends at event {expected_seq - 1} but its head records event "
+            f"{head.seq} (events were cut from the end, or added outside the writer)"
+        )
     if not seen_anchor:
         problems.append(
             f"the recorded anchor event {anchor[0]} is missing (the trail was cut short)"  # type: ignore[index]

@@ -120,7 +120,7 @@ def _role_may(request: Request) -> str | None:
     rule = ACTIONS[request.action]
     role = request.user.role if request.user else ""
     if role not in rule.roles:
-        return f"the {role} role may not {rule.description}"
+        return f"the {role.replace('_', ' ') or 'unknown'} role may not {rule.description}"
     return None
 
 

@@ -92,7 +92,12 @@ def create_user(
     session.add(user)
     session.flush()
     record_event(
-        session, actor, "user.create", f"user:{username}", "administration", "allowed",
+        session,
+        actor,
+        "user.create",
+        f"user:{username}",
+        "administration",
+        "allowed",
         detail=f"role {role}",
     )
     return user
@@ -154,8 +159,13 @@ def ensure_admin(store: OperationalStore) -> str | None:
             existing.failed_logins = 0
             existing.locked_until = None
             record_event(
-                session, "system", "user.make_admin", f"user:{ADMIN_USERNAME}",
-                "administration", "allowed", detail="no admin existed; password reset",
+                session,
+                "system",
+                "user.make_admin",
+                f"user:{ADMIN_USERNAME}",
+                "administration",
+                "allowed",
+                detail="no admin existed; password reset",
             )
         else:
             create_user(session, ADMIN_USERNAME, password, "admin", "Administrator")
@@ -177,7 +187,11 @@ def reset_password(store: OperationalStore, username: str) -> str:
         user.failed_logins = 0
         user.locked_until = None
         record_event(
-            session, "system", "user.reset_password", f"user:{username}", "administration",
+            session,
+            "system",
+            "user.reset_password",
+            f"user:{username}",
+            "administration",
             "allowed",
         )
         return password

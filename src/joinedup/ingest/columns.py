@@ -61,8 +61,7 @@ def standardise_column(raw: pd.Series, mapping: ColumnMapping, as_of: date) -> P
     elif kind == "phone":
         result = contact.phone(raw)
     elif kind == "address":
-        values = addresses.clean_address(raw)
-        return Produced({target: values}, pd.Series([None] * len(raw), dtype="object"))
+        result = addresses.clean_address(raw)
     elif kind in ("integer", "decimal"):
         text = _blank_to_none(raw)
         numbers = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
@@ -74,4 +73,6 @@ def standardise_column(raw: pd.Series, mapping: ColumnMapping, as_of: date) -> P
     else:
         text = _blank_to_none(raw)
         return Produced({target: text}, pd.Series([None] * len(raw), dtype="object"))
-    return Produced({target: result.values.reset_index(drop=True)}, result.reasons.reset_index(drop=True))
+    return Produced(
+        {target: result.values.reset_index(drop=True)}, result.reasons.reset_index(drop=True)
+    )

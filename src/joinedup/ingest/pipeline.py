@@ -141,7 +141,15 @@ def ingest_source(
     if "address" not in values:
         lines = [f for f in ADDRESS_LINE_FIELDS if f in values]
         if lines:
-            values["address"] = join_address_lines(pd.DataFrame({f: values[f] for f in lines}), lines)
+            values["address"] = join_address_lines(
+                pd.DataFrame({f: values[f] for f in lines}), lines
+            )
+    if "first_name" in values and "middle_names" not in values:
+        # A "Forenames" column holds every forename; the canonical first_name is the first.
+        forenames = values["first_name"].astype("string").str.split(" ", n=1, expand=True)
+        values["first_name"] = forenames[0].astype("object").where(forenames[0].notna(), None)
+        rest = forenames[1] if 1 in forenames else pd.Series(pd.NA, index=forenames.index)
+        values["middle_names"] = rest.astype("object").where(rest.notna(), None)
     if "date_of_attainment" in values and values.get("date_of_birth") is None:
         values["date_of_birth"] = _implied_birth_dates(values["date_of_attainment"])
 
@@ -173,8 +181,12 @@ def ingest_source(
     kept = quarantine_reasons.isna()
     quarantined = _quarantine_frame(source.name, frame, row_numbers, quarantine_reasons, read)
     kept_records = records[kept].reset_index(drop=True)
-    kept_records.insert(0, "record_key", kept_records.pop(source.key).astype(str)
-                        if source.key != "record_key" else kept_records.pop("record_key"))
+    key_values = (
+        kept_records.pop("record_key")
+        if source.key == "record_key"
+        else kept_records[source.key].astype(str)
+    )
+    kept_records.insert(0, "record_key", key_values)
     kept_records.insert(0, "source", source.name)
     kept_records.insert(0, "record_id", source.name + ":" + kept_records["record_key"])
 
@@ -312,7 +324,9 @@ def _write_tables(
     con.unregister("_records")
     if not quarantined.empty:
         con.register("_quarantine", quarantined)
-        con.execute("INSERT INTO quarantine SELECT source, row_number, reasons, raw FROM _quarantine")
+        con.execute(
+            "INSERT INTO quarantine SELECT source, row_number, reasons, raw FROM _quarantine"
+        )
         con.unregister("_quarantine")
     if not issues.empty:
         con.register("_issues", issues)
@@ -352,7 +366,9 @@ def build_records_table(con: duckdb.DuckDBPyConnection, config: HubConfig, as_of
         present = {r[0] for r in con.execute(f'DESCRIBE "{table}"').fetchall()}
         cols = []
         for name, sql_type in RECORD_COLUMNS.items():
-            expr = f'CAST("{name}" AS {sql_type})' if name in present else f"CAST(NULL AS {sql_type})"
+            expr = (
+                f'CAST("{name}" AS {sql_type})' if name in present else f"CAST(NULL AS {sql_type})"
+            )
             cols.append(f"{expr} AS {name}")
         snapshot = source.as_of or config.hub.as_of or as_of.isoformat()
         selects.append(

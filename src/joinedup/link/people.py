@@ -174,10 +174,11 @@ def link_people(
     from splink import DuckDBAPI, Linker, block_on
 
     say = progress or (lambda _msg: None)
+    _quieten_splink()
     con.execute(_PREPARE_SQL)
     names = con.execute("SELECT DISTINCT first_name FROM link_input WHERE first_name IS NOT NULL").df()
     names["first_name_variants"] = forename_variant_lists(names["first_name"])
-    frame = con.execute("SELECT * FROM link_input").arrow()
+    frame = con.execute("SELECT * FROM link_input").fetch_arrow_table()
 
     work = duckdb.connect()
     work.register("link_input_arrow", frame)
@@ -198,11 +199,10 @@ def link_people(
         max_pairs=settings.max_pairs_for_u, seed=settings.seed
     )
     say("learning how often true matches agree (expectation maximisation)")
-    for rule in (
-        block_on("surname", "postcode"),
-        block_on("first_name", "postcode"),
-        block_on("first_name", "surname"),
-    ):
+    # Each session trains the comparisons that do not use its blocking columns. The first
+    # name comparison reads the surname too (its "swapped" level), so no session blocks on
+    # either name: date of birth trains names and address, the property trains the rest.
+    for rule in (block_on("dob"), block_on("uprn")):
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(rule)
         except Exception as exc:  # a session with no pairs cannot train; the others still can
@@ -238,6 +238,16 @@ def link_people(
         entities=int(entities),
         model_json=model_json,
     )
+
+
+def _quieten_splink() -> None:
+    """Splink narrates training at INFO and warns about levels absent from small data; the
+    hub reports progress itself, so only Splink's errors reach the console by default."""
+    if logging.getLogger().isEnabledFor(logging.INFO):
+        return
+    for name in list(logging.root.manager.loggerDict):
+        if name.startswith("splink"):
+            logging.getLogger(name).setLevel(logging.ERROR)
 
 
 def _write_links(con: duckdb.DuckDBPyConnection, links: pd.DataFrame, model_json: str) -> None:

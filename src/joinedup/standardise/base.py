@@ -14,7 +14,8 @@ Conventions for `Standardised.values`:
 
 `Standardised.reasons` is always object dtype: `None` where the value was fine or empty
 (an empty value is a completeness question for quality checks, not a validity failure),
-else the reason.
+else the reason. Where there is a reason the value is always missing: a standardiser
+never returns a value it has doubts about.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 TEXT = pd.StringDtype("pyarrow")
 
@@ -45,6 +48,60 @@ def as_text(s: pd.Series) -> pd.Series:
         s = pd.Series(s, dtype=object)
     text = s.astype(TEXT).str.strip()
     return text.mask(text == "")
+
+
+def _arrow(s: pd.Series) -> pa.ChunkedArray:
+    if s.dtype != TEXT:
+        s = s.astype(TEXT)
+    return s.array.__arrow_array__()
+
+
+def _series(array: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:
+    return pd.Series(pd.arrays.ArrowStringArray(array), index=index)
+
+
+def sub(s: pd.Series, pattern: str, repl: str) -> pd.Series:
+    """Regex replace on a TEXT Series, run by Arrow (RE2 syntax; `\\1` back-references).
+
+    pandas falls back to Python's `re` row by row when the replacement has
+    back-references; calling Arrow directly keeps every replacement vectorised.
+    """
+    return _series(pc.replace_substring_regex(_arrow(s), pattern, repl), s.index)
+
+
+def extract(s: pd.Series, pattern: str) -> dict[str, pd.Series]:
+    """Named groups of an RE2 `pattern` as TEXT Series (<NA> where it does not match)."""
+    found = pc.extract_regex(_arrow(s), pattern)
+    names = [found.type.field(i).name for i in range(found.type.num_fields)]
+    matched = pc.is_valid(found)
+    out = {}
+    for name in names:
+        part = pc.if_else(matched, pc.struct_field(found, name), pa.scalar(None, pa.large_string()))
+        out[name] = _series(part.cast(pa.large_string()), s.index)
+    return out
+
+
+def fullmatch(s: pd.Series, pattern: str) -> pd.Series:
+    """Whether each value matches all of an RE2 `pattern`; missing values are False."""
+    matched = pc.match_substring_regex(_arrow(s), f"^(?:{pattern})$")
+    return pd.Series(pc.fill_null(matched, False).to_numpy(zero_copy_only=False), index=s.index)
+
+
+def join_non_null(parts: list[pd.Series], separator: str) -> pd.Series:
+    """Join TEXT Series element-wise with `separator`, leaving out missing or empty parts.
+
+    Arrow's own null_handling="skip" drops whole rows in pyarrow 26 (rows where every part
+    is null vanish, so the result is too short), so nulls are joined as empty strings with
+    a unit separator that is then collapsed.
+    """
+    unit = "\x1f"
+    arrays = [_arrow(p).cast(pa.large_string()) for p in parts]
+    sep = pa.scalar(unit, pa.large_string())
+    joined = pc.binary_join_element_wise(*arrays, sep, null_handling="replace", null_replacement="")
+    joined = pc.replace_substring_regex(joined, f"^{unit}+|{unit}+$", "")
+    joined = pc.replace_substring_regex(joined, f"{unit}+", separator)
+    result = _series(joined, parts[0].index)
+    return result.mask(result == "")
 
 
 def to_object(s: pd.Series) -> pd.Series:
@@ -104,8 +161,16 @@ def fold_to_ascii(text: pd.Series) -> pd.Series:
     diacritics, so both sides are folded the same way. Anything still outside ASCII after
     folding is dropped.
     """
-    text = text.str.translate(_EXTRA_FOLDS).str.normalize("NFKD")
-    return text.str.replace(r"[^\x00-\x7f]", "", regex=True)
+    ascii_only = pc.fill_null(pc.string_is_ascii(_arrow(text)), True).to_numpy(zero_copy_only=False)
+    if ascii_only.all():
+        return text
+    # Only values with non-ASCII characters go through Python, once per distinct value.
+    other = text[~ascii_only]
+    codes, uniques = pd.factorize(other)
+    folded = np.array([fold_value(u) for u in uniques], dtype=object)
+    text = text.copy()
+    text[~ascii_only] = folded[codes]
+    return text
 
 
 def fold_value(value: str) -> str:

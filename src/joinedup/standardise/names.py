@@ -17,10 +17,13 @@ from joinedup.standardise.base import (
     Standardised,
     add_reason,
     as_text,
+    extract,
     fold_to_ascii,
     fold_value,
+    fullmatch,
     map_unique,
     no_reasons,
+    sub,
     to_object,
     true_where,
 )
@@ -57,21 +60,22 @@ def _alternation(words: list[str] | dict[str, str]) -> str:
 
 _ANY_TITLE = _alternation(TITLES)
 _STRICT = _alternation(_STRICT_TITLES)
-_LEADING_TITLES = rf"^((?:(?:THE )?(?:{_ANY_TITLE}) )+)"
-_LEADING_STRICT = rf"^((?:(?:{_STRICT}) )+)"
-_TRAILING_STRICT = rf" ((?:{_STRICT}))$"
+# RE2 patterns (run by Arrow); each captures the title(s) as group 1, named t.
+_LEADING_TITLES = rf"^(?P<t>(?:(?:THE )?(?:{_ANY_TITLE}) )+)"
+_LEADING_STRICT = rf"^(?P<t>(?:(?:{_STRICT}) )+)"
+_TRAILING_STRICT = rf" (?P<t>{_STRICT})$"
 
 
 def _normalise(text: pd.Series, keep: str = "") -> pd.Series:
     """Fold, upper-case and reduce to letters, hyphen, apostrophe, space (and `keep`)."""
     text = fold_to_ascii(text).str.upper()
-    text = text.str.replace(rf"[^A-Z'\- {re.escape(keep)}]+", " ", regex=True)
-    text = text.str.replace(r"\s*-\s*", "-", regex=True)
-    text = text.str.replace(r"-{2,}", "-", regex=True).str.replace(r"'{2,}", "'", regex=True)
+    text = sub(text, rf"[^A-Z'\- {keep}]+", " ")
+    text = sub(text, r"\s*-\s*", "-")
+    text = sub(sub(text, r"-{2,}", "-"), r"'{2,}", "'")
     # A hyphen or apostrophe is only kept inside a word.
-    text = text.str.replace(r"(^|[ ,])['-]+", r"\1 ", regex=True)
-    text = text.str.replace(r"['-]+([ ,]|$)", r" \1", regex=True)
-    return text.str.replace(r"\s+", " ", regex=True).str.strip()
+    text = sub(text, r"(^|[ ,])['-]+", r"\1 ")
+    text = sub(text, r"['-]+([ ,]|$)", r" \1")
+    return sub(text, r"\s+", " ").str.strip()
 
 
 def _empty_to_na(text: pd.Series) -> pd.Series:
@@ -83,8 +87,8 @@ def clean_name(s: pd.Series) -> Standardised:
     text = as_text(s)
     present = text.notna()
     name = _normalise(text)
-    name = name.str.replace(_LEADING_TITLES, "", regex=True)
-    only_title = true_where(name.str.fullmatch(_STRICT))
+    name = sub(name, _LEADING_TITLES, "")
+    only_title = fullmatch(name, _STRICT)
     name = _empty_to_na(name.mask(only_title))
     reasons = no_reasons(s.index)
     reasons = add_reason(reasons, only_title, "the name is only a title")
@@ -132,42 +136,40 @@ def split_full_name(s: pd.Series, style: NameStyle) -> Standardised:
     name = _normalise(text, keep=",")
     if style == "surname_comma_forenames":
         has_comma = true_where(name.str.contains(",", regex=False))
-        parts = name.str.partition(",")
-        surname_part = parts[0].str.strip()
-        forenames = parts[2].str.replace(",", " ", regex=False).str.strip()
+        parts = extract(name, r"^(?P<sur>[^,]*)(?:,(?P<fore>.*))?$")
+        surname_part = parts["sur"].str.strip()
+        forenames = parts["fore"].fillna("").str.replace(",", " ", regex=False).str.strip()
         # No comma: a single word is a surname on its own; more words are ambiguous.
         single_word = ~true_where(name.str.contains(" ", regex=False))
         many_words = present & ~has_comma & ~single_word
         reasons = add_reason(reasons, many_words, "no comma between surname and forenames")
         # A title may sit before the surname ('Mrs SMITH, Jane') or after the forenames
         # ('SMITH, Jane (Mrs)').
-        title_before = surname_part.str.extract(_LEADING_STRICT, expand=False)
-        surname_part = surname_part.str.replace(_LEADING_STRICT, "", regex=True)
-        title_lead = forenames.str.extract(rf"{_LEADING_TITLES}\S", expand=False)
-        forenames = forenames.str.replace(rf"{_LEADING_TITLES}(\S)", r"\2", regex=True)
-        title_after = forenames.str.extract(_TRAILING_STRICT, expand=False)
-        forenames = forenames.str.replace(_TRAILING_STRICT, "", regex=True)
-        only_title = true_where(forenames.str.fullmatch(_STRICT))
+        title_before = extract(surname_part, _LEADING_STRICT)["t"]
+        surname_part = sub(surname_part, _LEADING_STRICT, "")
+        title_lead = extract(forenames, rf"{_LEADING_TITLES}\S")["t"]
+        forenames = sub(forenames, rf"{_LEADING_TITLES}(\S)", r"\2")
+        title_after = extract(forenames, _TRAILING_STRICT)["t"]
+        forenames = sub(forenames, _TRAILING_STRICT, "")
+        only_title = fullmatch(forenames, _STRICT)
         title_lead = title_lead.where(~only_title, forenames)
         forenames = forenames.mask(only_title, "")
         title_text = title_before.fillna(title_lead).fillna(title_after)
         surname = surname_part
     else:
-        name = name.str.replace(",", " ", regex=False).str.replace(r"\s+", " ", regex=True)
-        title_text = name.str.extract(rf"{_LEADING_TITLES}\S", expand=False)
-        name = name.str.replace(rf"{_LEADING_TITLES}(\S)", r"\2", regex=True)
+        name = sub(name.str.replace(",", " ", regex=False), r"\s+", " ")
+        title_text = extract(name, rf"{_LEADING_TITLES}\S")["t"]
+        name = sub(name, rf"{_LEADING_TITLES}(\S)", r"\2")
         particles = _alternation(_PARTICLES)
-        split = name.str.extract(
-            rf"^(?P<fore>\S+(?: \S+)*?) (?P<sur>(?:(?:{particles}) )*\S+)$", expand=True
-        )
+        split = extract(name, rf"^(?P<fore>\S+(?: \S+)*?) (?P<sur>(?:(?:{particles}) )*\S+)$")
         surname = split["sur"].fillna(name)
         forenames = split["fore"]
-        only_title = true_where(surname.str.fullmatch(_STRICT)) & forenames.isna()
+        only_title = fullmatch(surname, _STRICT) & forenames.isna()
         title_text = title_text.where(~only_title, surname)
         surname = surname.mask(only_title)
-    words = forenames.str.strip().str.partition(" ")
-    first = _empty_to_na(words[0].str.strip())
-    middle = _empty_to_na(words[2].str.strip())
+    words = extract(forenames.str.strip(), r"^(?P<first>\S+)(?: (?P<middle>.+))?$")
+    first = _empty_to_na(words["first"].str.strip())
+    middle = _empty_to_na(words["middle"].str.strip())
     surname = _empty_to_na(surname.str.strip())
     title = clean_title(title_text.str.strip()).values
     frame = pd.DataFrame(
@@ -184,4 +186,6 @@ def split_full_name(s: pd.Series, style: NameStyle) -> Standardised:
                          "the name is only a title")  # fmt: skip
     reasons = add_reason(reasons, present & nothing, "no letters in the name")
     reasons = add_reason(reasons, present & frame["surname"].isna(), "no surname")
+    # As everywhere: a value with a reason is not used, so no part of it is returned.
+    frame.loc[reasons.notna().to_numpy(), :] = None
     return Standardised(frame, reasons)

@@ -1,8 +1,17 @@
 """Every operational-store model, imported in one place so the schema is complete."""
 
-from joinedup.store.audit import AuditEvent
+from joinedup.store.audit import AuditEvent, AuditHead
 from joinedup.store.cases import Case, CaseNote
 from joinedup.store.runs import QualityResult, Run, SourceRun
 from joinedup.store.users import User
 
-__all__ = ["AuditEvent", "Case", "CaseNote", "QualityResult", "Run", "SourceRun", "User"]
+__all__ = [
+    "AuditEvent",
+    "AuditHead",
+    "Case",
+    "CaseNote",
+    "QualityResult",
+    "Run",
+    "SourceRun",
+    "User",
+]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Protocol
+from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
@@ -43,13 +43,13 @@ def get_hub(request: Request) -> HubLike:
     return request.app.state.hub
 
 
-def db_session(hub: HubLike = Depends(get_hub)) -> Iterator[Session]:
+def db_session(hub: Annotated[HubLike, Depends(get_hub)]) -> Iterator[Session]:
     """One store session per request; routes commit what they mean to keep."""
     with hub.store.session() as session:
         yield session
 
 
-def current_user(request: Request, db: Session = Depends(db_session)) -> User:
+def current_user(request: Request, db: Annotated[Session, Depends(db_session)]) -> User:
     web_session = request.state.session
     if web_session.user_id is None:
         raise LoginRequired
@@ -66,3 +66,8 @@ async def csrf_protect(request: Request) -> None:
     token = form.get("csrf_token")
     if not request.state.session.csrf_ok(token if isinstance(token, str) else None):
         raise CsrfFailed
+
+
+HubDep = Annotated[HubLike, Depends(get_hub)]
+DbDep = Annotated[Session, Depends(db_session)]
+UserDep = Annotated[User, Depends(current_user)]

@@ -3,14 +3,15 @@ not tell a guesser which usernames exist or whether they have locked an account.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
-from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from joinedup.governance.audit import record_event
 from joinedup.governance.users import LOCKOUT, MAX_FAILED_LOGINS, verify_password
-from joinedup.web.deps import csrf_protect, db_session
+from joinedup.web.deps import DbDep, csrf_protect
 from joinedup.web.templating import render
 
 router = APIRouter()
@@ -39,10 +40,10 @@ def login_page(request: Request, next: str = "/") -> Response:  # noqa: A002
 @router.post("/login", dependencies=[Depends(csrf_protect)])
 def login(
     request: Request,
-    username: str = Form(""),
-    password: str = Form(""),
-    next: str = Form("/"),  # noqa: A002
-    db: Session = Depends(db_session),
+    db: DbDep,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",  # noqa: A002
 ) -> Response:
     result = verify_password(db, username.strip(), password)
     # The actor is only named when the account exists: people sometimes type their

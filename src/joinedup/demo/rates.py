@@ -1,0 +1,120 @@
+"""Every rate the synthetic council is built with, in one place.
+
+Two kinds of number live here. `WorldRates` shape what is *true* in the district (how many
+people move, die or claim a discount they should not); `RecordingErrors` shape how each
+source system *records* that truth (typos, nicknames, stale values). Keeping them apart lets
+a test or a benchmark turn the errors up or down without changing who lives where, and lets
+the truth files stay a statement about the world rather than about a source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class WorldRates:
+    """What happens in the district; none of this is a recording error."""
+
+    people_per_dwelling: float = 2.2
+    recent_window_years: int = 5  # moves and marriages happen in this window
+    deaths_window_years: int = 3  # deaths.csv covers this window
+    # Share of recent-moving households whose previous home is a dwelling in the district.
+    in_district_move_share: float = 0.15
+    # Previous occupants of a dwelling whose household moved in recently.
+    previous_occupant_none: float = 0.10  # new build, or empty a long while
+    previous_occupant_died: float = 0.15  # else they moved away
+    widowed_share_single_older: float = 0.22
+    widowed_share_single_young: float = 0.02
+    dead_member_share_multi_adult: float = 0.04
+    recent_marriage_share: float = 0.12  # of couples where the partner took the surname
+    partner_takes_surname: float = 0.72
+    twins_share: float = 0.04  # of households with two or more children
+    junior_share: float = 0.18  # adult sons named after their father
+    lone_parent_teen_share: float = 0.30  # lone parents whose eldest is 16 or 17
+    # Council tax behaviour.
+    spd_claim_rate: float = 0.97  # single adults who claim the single person discount
+    spd_fraud_share: float = 0.05  # of SPD accounts: another adult really lives there
+    decoy_moved_out_planted_share: float = 0.01  # extra to the moves that make them anyway
+    disregard_share: float = 0.015  # multi-adult households with a 'DISREG' discount
+    # Electoral registration behaviour.
+    register_adult: float = 0.88
+    register_attainer: float = 0.85
+    register_stale_after_move: float = 0.06  # registered at the old address instead
+    register_dead_stale: float = 0.15  # a dead person not yet removed
+    register_dead_partner_stale: float = 0.40  # ... when the partner lives on there
+    # Contact details and identifiers held about people.
+    has_email: float = 0.62
+    has_phone: float = 0.75
+    has_nhs_number: float = 0.96
+    has_ni_number_adult: float = 0.70
+
+
+@dataclass(frozen=True)
+class RecordingErrors:
+    """How one source system records people and places; rates are per row unless noted."""
+
+    name_typo: float = 0.0  # a letter swapped, dropped, doubled or mistyped
+    nickname: float = 0.0  # Bill for William
+    names_swapped: float = 0.0  # first name and surname swapped
+    dob_transposed: float = 0.0  # day and month swapped (only where both are <= 12)
+    all_caps: float = 0.0
+    extra_whitespace: float = 0.0
+    postcode_no_space: float = 0.0
+    postcode_lowercase: float = 0.0
+    postcode_wrong_letter: float = 0.0
+    street_abbreviated: float = 0.0  # ROAD -> RD, STREET -> ST, ...
+    stale_surname_after_marriage: float = 0.0  # of records made before a recent marriage
+    missing: dict[str, float] = field(default_factory=dict)  # column -> share left blank
+    duplicate_rows: float = 0.0  # exact repeats of a row (same key twice)
+    # Planted rows the ingest must quarantine; counts, not rates.
+    blank_key_rows: int = 0
+    short_rows: int = 0
+    bad_required_date_rows: int = 0
+    bad_optional_date_rows: int = 0  # a real record whose optional date cannot parse
+
+
+COUNCIL_TAX_ERRORS = RecordingErrors(
+    name_typo=0.015,
+    nickname=0.02,
+    names_swapped=0.004,
+    dob_transposed=0.01,
+    all_caps=0.05,
+    extra_whitespace=0.01,
+    postcode_no_space=0.05,
+    postcode_lowercase=0.01,
+    postcode_wrong_letter=0.004,
+    street_abbreviated=0.6,
+    stale_surname_after_marriage=0.6,
+    missing={"Liable DOB": 0.6, "Property Ref": 0.10, "Email": 0.55, "Phone": 0.45},
+    duplicate_rows=0.001,
+    blank_key_rows=2,
+    short_rows=2,
+    bad_required_date_rows=1,
+    bad_optional_date_rows=1,
+)
+
+ELECTORAL_REGISTER_ERRORS = RecordingErrors(
+    name_typo=0.01,
+    nickname=0.015,
+    names_swapped=0.002,
+    all_caps=0.02,
+    extra_whitespace=0.01,
+    postcode_no_space=0.02,
+    postcode_lowercase=0.005,
+    postcode_wrong_letter=0.003,
+    street_abbreviated=0.05,
+    stale_surname_after_marriage=0.3,
+    missing={"Middle Names": 0.3, "Email": 0.92, "Phone": 0.94},
+)
+
+DEATHS_ERRORS = RecordingErrors(
+    name_typo=0.005,
+    dob_transposed=0.003,
+    postcode_no_space=0.01,
+    street_abbreviated=0.1,
+    missing={"NHS Number": 0.12, "Date of Birth": 0.01, "Postcode": 0.01},
+    duplicate_rows=0.01,  # the same death notified twice (registrar and Tell Us Once)
+)
+
+WORLD = WorldRates()

@@ -1,0 +1,77 @@
+"""Names and identifiers as a source writes them down, shared by the person sources."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from joinedup.demo import errors
+from joinedup.demo.rates import RecordingErrors
+from joinedup.demo.vocab import load_names
+from joinedup.demo.world import World
+
+
+def surname_codes(
+    world: World,
+    person: np.ndarray,
+    recorded_on: np.ndarray | np.datetime64,
+    rate: float,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Current surname, or the previous one where the record predates a marriage and the
+    source was never told (at `rate`)."""
+    p = world.pop.people
+    sur = p["sur"].to_numpy()[person]
+    prev = p["prev_sur"].to_numpy()[person]
+    married_on = p["married_on"].to_numpy()[person]
+    before = ~np.isnat(married_on) & (married_on > recorded_on)
+    stale = before & (prev >= 0) & errors.chance(rng, len(person), rate)
+    return np.where(stale, prev, sur)
+
+
+def names(
+    world: World,
+    person: np.ndarray,
+    sur_codes: np.ndarray,
+    rules: RecordingErrors,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """First name, middle names and surname strings with nicknames and typos applied."""
+    vocab = load_names()
+    p = world.pop.people
+    first_codes = errors.nicknames(p["first"].to_numpy()[person], vocab, rules.nickname, rng)
+    first = errors.with_typos(first_codes, vocab.first, vocab.first_typos, rules.name_typo / 2, rng)
+    surname = errors.with_typos(
+        sur_codes, vocab.surnames, vocab.surname_typos, rules.name_typo / 2, rng
+    )
+    mid1 = p["mid1"].to_numpy()[person]
+    mid2 = p["mid2"].to_numpy()[person]
+    m1 = np.where(mid1 >= 0, vocab.first[np.maximum(mid1, 0)], "")
+    m2 = np.where(mid2 >= 0, vocab.first[np.maximum(mid2, 0)], "")
+    middle = np.where(m2 != "", m1 + " " + m2, m1).astype(object)
+    return first.astype(object), middle, surname.astype(object)
+
+
+def swap(
+    a: np.ndarray, b: np.ndarray, rate: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """First name and surname entered the wrong way round."""
+    hit = errors.chance(rng, len(a), rate)
+    return np.where(hit, b, a).astype(object), np.where(hit, a, b).astype(object)
+
+
+def nhs_display(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """NHS numbers as people write them: '999 123 4567' or '9991234567'."""
+    text = values.astype(str)
+    spaced = np.char.add(
+        np.char.add(np.char.add(np.char.add(_slice(text, 0, 3), " "), _slice(text, 3, 6)), " "),
+        _slice(text, 6, 10),
+    )
+    use = (rng.random(len(values)) < 0.5) & (values != "")
+    return np.where(use, spaced, text).astype(object)
+
+
+def _slice(text: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    width = np.dtype(text.dtype).itemsize // 4 or 1
+    fixed = text.astype(f"U{max(width, hi)}")
+    chars = fixed.view("U1").reshape(len(fixed), -1)[:, lo:hi]
+    return np.ascontiguousarray(chars).view(f"U{hi - lo}").ravel()

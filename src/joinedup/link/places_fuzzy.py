@@ -1,0 +1,157 @@
+"""Stage 2: identifier-anchored matching within a block, set-based.
+
+Why: after exact keys, most leftovers differ from their LLPG row in words, not in numbers:
+a typo in the street, a building name added or left out, a county tacked on, a postcode
+typo. Within a small block of candidates, the identifier tokens (house and flat numbers,
+flat letters, floors) single out the dwelling and the words only need to agree enough.
+
+Blocks: the input's postcode, and any street whose normalised name appears word for word
+in the input (anywhere in the district: this is the path for missing or wrong postcodes).
+
+A candidate qualifies when
+* its identifiers, in order, equal the input's, or the input leaves out only the building
+  number of a named building (every flat identifier present); and
+* a building name that is its only identifier, or stands in for the missing number, is in
+  the input before the street; and
+* enough of its words are in the input (`cover`, with a Jaro-Winkler >= 0.9 allowance for
+  typos in words of four letters or more); a candidate outside the input's postcode needs
+  more.
+The best candidate wins only by a clear margin; near-ties are ambiguous.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from joinedup.link.places_normalise import FLOOR_TOKEN_RE
+from joinedup.link.places_settle import settle
+
+MIN_COVER_IN_POSTCODE = 0.5
+MIN_COVER_ELSEWHERE = 0.75
+MARGIN = 0.25
+MAX_STREET_WORDS = 5
+STREET_JW = 0.9
+
+
+def _covered(cand: str, inp: str) -> str:
+    """SQL: how many tokens of list `cand` appear (allowing small typos) in list `inp`."""
+    return f"""len(list_filter({cand}, ct -> list_contains({inp}, ct) OR (len(ct) >= 4 AND
+        coalesce(list_max(list_transform({inp}, it -> jaro_winkler_similarity(ct, it))), 0)
+        >= 0.9)))"""
+
+
+def run_fuzzy(con: duckdb.DuckDBPyConnection) -> int:
+    """Run the identifier-anchored stage; return records settled."""
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _jp_fz_todo AS
+        SELECT i.* FROM _jp_in i
+        ANTI JOIN _jp_res r USING (rid)
+        ANTI JOIN (SELECT rid FROM _jp_shellhit WHERE via = 'stage') s USING (rid)
+        WHERE len(i.toks) > 0
+    """)
+    # Streets the input names: a run of its words equal to a street, or within
+    # Jaro-Winkler 0.9 of one with the same number of words and the same first or last
+    # word (so one of the two may carry a typo).
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _jp_fz_streets AS
+        WITH streets AS (
+            SELECT DISTINCT st_t, array_to_string(st_t, ' ') AS skey, len(st_t) AS n,
+                   st_t[1] AS first, st_t[-1] AS last
+            FROM _jp_gz WHERE len(st_t) BETWEEN 1 AND {MAX_STREET_WORDS}
+        ),
+        grams AS (
+            SELECT DISTINCT rid, toks[s:s + n - 1] AS gram, n
+            FROM (SELECT rid, toks, unnest(range(1, len(toks) + 1)) AS s FROM _jp_fz_todo),
+                 (SELECT unnest(range(1, {MAX_STREET_WORDS + 1})) AS n)
+            WHERE s + n - 1 <= len(toks)
+        )
+        SELECT g.rid, s.st_t, bool_or(g.gram = s.st_t) AS exact
+        FROM grams g JOIN streets s
+            ON s.n = g.n AND (s.last = g.gram[-1] OR (s.n > 1 AND s.first = g.gram[1]))
+        WHERE g.gram = s.st_t
+           OR jaro_winkler_similarity(array_to_string(g.gram, ' '), s.skey) >= {STREET_JW}
+        GROUP BY ALL
+    """)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _jp_fz AS
+        WITH named AS (
+            SELECT rid, list(st_t) FILTER (WHERE exact) AS named_streets
+            FROM _jp_fz_streets GROUP BY rid
+        ),
+        blocked AS (
+            SELECT t.rid, g.uprn FROM _jp_fz_todo t JOIN _jp_gz g ON g.pc = t.pc
+            UNION
+            SELECT s.rid, g.uprn FROM _jp_fz_streets s JOIN _jp_gz g ON g.st_t = s.st_t
+        )
+        SELECT t.rid, g.uprn, t.toks, g.pao_name, g.pao_num,
+               t.id_seq = g.id_seq OR (t.id_seq_nofloor = g.id_seq AND len(g.sao_ids) > 0)
+                   AS same_ids,
+               list_filter(t.toks, x -> NOT regexp_matches(x, '[0-9]') AND len(x) > 1)
+                   AS in_words,
+               -- the words before the street part of the input, where a building name goes
+               t.toks[1:greatest(len(t.toks) - len(g.st_t), 0)] AS head,
+               g.sao_t || g.pao_t || g.st_t AS g_toks,
+               coalesce(g.pc = t.pc, false) AS same_pc,
+               coalesce(g.outcode = t.outcode, false) AS same_oc,
+               len(list_intersect(t.loc_in, g.loc_t)) > 0 AS same_loc,
+               t.pc_known, damerau_levenshtein(g.pc, t.pc) AS pc_edits,
+               -- the input names another street of the district outright
+               coalesce(len(n.named_streets) > 0
+                        AND NOT list_contains(n.named_streets, g.st_t), false)
+                   AS street_conflict
+        FROM blocked b JOIN _jp_fz_todo t USING (rid) JOIN _jp_gz g USING (uprn)
+        LEFT JOIN named n USING (rid)
+        WHERE t.id_seq = g.id_seq
+           -- a floor written beside a flat number ("1ST FLR FLAT 23"): the number decides
+           OR (t.id_seq_nofloor = g.id_seq AND len(g.sao_ids) > 0
+               AND NOT list_bool_or(list_transform(g.id_seq,
+                                                   x -> regexp_matches(x, '{FLOOR_TOKEN_RE}'))))
+           OR (len(t.ids) > 0
+               AND len(g.pao_name) > 0
+               AND list_has_all(g.ids, t.ids)
+               AND list_has_all(t.ids, g.sao_ids))
+    """)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _jp_fz_scored AS
+        WITH w AS (
+            SELECT *, list_filter(g_toks, x -> NOT regexp_matches(x, '[0-9]')
+                                               AND len(x) > 1) AS words,
+                   count(*) FILTER (WHERE same_pc AND same_ids)
+                       OVER (PARTITION BY rid) AS n_same_in_pc
+            FROM _jp_fz
+        ),
+        s AS (
+            SELECT *,
+                CASE WHEN len(words) = 0 THEN 0.0
+                     ELSE {_covered("words", "toks")} / len(words) END AS cover,
+                len(pao_name) = 0 OR {_covered("pao_name", "head")} = len(pao_name)
+                    AS name_ok
+            FROM w
+        )
+        SELECT rid, uprn, cover, same_pc,
+               cover + CASE WHEN same_pc THEN 0.5 WHEN same_oc THEN 0.1 ELSE 0 END
+                     + CASE WHEN same_loc THEN 0.1 ELSE 0 END AS score
+        FROM s
+        WHERE (same_ids AND len(pao_num) > 0 OR name_ok)
+          AND (
+            (same_pc AND cover >= {MIN_COVER_IN_POSTCODE})
+            -- the postcode's only dwelling with these numbers, and no other street named
+            OR (same_pc AND same_ids AND NOT street_conflict
+                AND (n_same_in_pc = 1 OR len(in_words) = 0))
+            -- elsewhere: no postcode, or one a keying slip away from the candidate's
+            OR (NOT same_pc AND cover >= {MIN_COVER_ELSEWHERE}
+                AND (NOT pc_known OR pc_edits <= 1))
+          )
+    """)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _jp_cand AS
+        WITH r AS (
+            SELECT *, max(score) OVER (PARTITION BY rid) AS best FROM _jp_fz_scored
+        )
+        SELECT rid, uprn, greatest(least(cover, 1.0), 0.5) * 0.9 AS score
+        FROM r WHERE score > best - {MARGIN}
+    """)
+    settled = settle(con, "_jp_cand", "fuzzy")
+    for name in ("_jp_fz_todo", "_jp_fz_streets", "_jp_fz", "_jp_fz_scored"):
+        con.execute(f"DROP TABLE IF EXISTS {name}")
+    return settled

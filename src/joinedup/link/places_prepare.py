@@ -1,0 +1,204 @@
+"""Key both sides of address resolution: the gazetteer and the addresses to resolve.
+
+Why keys: most addresses a council holds are its own LLPG addresses written slightly
+differently (FLAT 2 vs APARTMENT 2, RD vs ROAD, with or without the locality and town).
+Normalising both sides the same way (places_normalise) and joining on postcode + key
+resolves them in one set-based pass, leaving only the genuinely messy ones to the slower
+stages.
+
+Tables created (TEMP, prefixed `_jp_`, dropped by `drop_work_tables`):
+
+* `_jp_gz`: one row per gazetteer UPRN with its tokens, identifier tokens and hierarchy
+  (is_shell: a PP parent shell; children: the UPRNs that point to it).
+* `_jp_gkey`: (uprn, pc, outcode, key, variant): every way the LLPG row may be written.
+* `_jp_in`: one row per input row (rid) with its tokens, identifiers, postcode (taken from
+  the address text when the postcode column is empty) and whether it names a flat.
+* `_jp_ikey`: (rid, key, ntok): the input's key, and shorter keys that leave out trailing
+  locality / town words (only words that occur in the gazetteer's locality or town).
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from joinedup.link.places_normalise import FLOOR_TOKEN_RE, ID_TOKEN_RE, POSTCODE_RE
+
+WORK_TABLES = ("_jp_gz", "_jp_gkey", "_jp_in", "_jp_ikey", "_jp_places")
+
+# words that may trail an address without naming the place the gazetteer knows
+_EXTRA_PLACE_WORDS = ("UK", "ENGLAND", "WALES", "UNITED", "KINGDOM", "GB")
+
+_IS_ID = f"regexp_matches(t, '{ID_TOKEN_RE}')"
+
+
+def prepare_gazetteer(con: duckdb.DuckDBPyConnection) -> None:
+    """Build `_jp_gz`, `_jp_gkey` and `_jp_places` from `gazetteer`."""
+    # Tokenise each distinct text once: an LLPG repeats its streets, building names and
+    # localities thousands of times, and the regex chain is the costly part.
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _jp_gtok AS
+        SELECT txt, jp_tokens(txt) AS toks FROM (
+            SELECT sao_text::VARCHAR AS txt FROM gazetteer
+            UNION SELECT pao_text::VARCHAR FROM gazetteer
+            UNION SELECT street::VARCHAR FROM gazetteer
+            UNION SELECT locality::VARCHAR FROM gazetteer
+            UNION SELECT town::VARCHAR FROM gazetteer
+        ) WHERE txt IS NOT NULL
+    """)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _jp_gz AS
+        WITH g AS (
+            SELECT
+                trim(z.uprn) AS uprn,
+                nullif(trim(z.parent_uprn), '') AS parent_uprn,
+                nullif(upper(trim(z.postcode)), '') AS pc,
+                nullif(split_part(upper(trim(z.postcode)), ' ', 1), '') AS outcode,
+                coalesce(s.toks, []) AS sao_t,
+                coalesce(p.toks, []) AS pao_t,
+                coalesce(st.toks, []) AS st_t,
+                coalesce(l.toks, []) AS loc_t,
+                coalesce(l.toks, []) || coalesce(tw.toks, []) AS place_t,
+                coalesce(upper(trim(z.property_class)), '') = 'PP' AS is_shell,
+                concat_ws(', ', nullif(trim(z.sao_text), ''), nullif(trim(z.pao_text), ''),
+                          nullif(trim(z.street), ''), nullif(trim(z.locality), ''),
+                          nullif(trim(z.town), '')) AS address_concat
+            FROM (
+                SELECT uprn::VARCHAR AS uprn, parent_uprn::VARCHAR AS parent_uprn,
+                       sao_text::VARCHAR AS sao_text, pao_text::VARCHAR AS pao_text,
+                       street::VARCHAR AS street, locality::VARCHAR AS locality,
+                       town::VARCHAR AS town, postcode::VARCHAR AS postcode,
+                       property_class::VARCHAR AS property_class
+                FROM gazetteer
+            ) z
+            LEFT JOIN _jp_gtok s ON s.txt = z.sao_text
+            LEFT JOIN _jp_gtok p ON p.txt = z.pao_text
+            LEFT JOIN _jp_gtok st ON st.txt = z.street
+            LEFT JOIN _jp_gtok l ON l.txt = z.locality
+            LEFT JOIN _jp_gtok tw ON tw.txt = z.town
+            WHERE nullif(trim(z.uprn), '') IS NOT NULL
+        ),
+        kids AS (
+            SELECT parent_uprn, list(uprn ORDER BY uprn) AS children
+            FROM g WHERE parent_uprn IS NOT NULL GROUP BY parent_uprn
+        )
+        SELECT
+            g.*,
+            list_filter(pao_t, t -> NOT {_IS_ID}) AS pao_name,
+            list_filter(pao_t, t -> {_IS_ID}) AS pao_num,
+            jp_ids_of(sao_t) AS sao_ids,
+            jp_ids_of(sao_t || pao_t || st_t) AS ids,
+            jp_id_seq(sao_t || pao_t || st_t) AS id_seq,
+            len(sao_t) > 0 AS has_sao,
+            coalesce(kids.children, []) AS children
+        FROM g LEFT JOIN kids ON kids.parent_uprn = g.uprn
+    """)
+    con.execute("DROP TABLE _jp_gtok")
+    # Variants: 0 full (name before number), 1 name without number, 2 number without
+    # name, 3 building without street, 4 name only, 5 the PAO in its original order.
+    # Not "49A" for FLAT A, 49: in address-errors' profile of six councils' records a
+    # number+letter written for a flat named the wrong flat more often than the right one.
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _jp_gkey AS
+        WITH v AS (
+            SELECT uprn, pc, outcode, unnest([
+                {'variant': 0, 'toks': sao_t || pao_name || pao_num || st_t},
+                {'variant': 1, 'toks': CASE WHEN len(pao_name) > 0 AND len(pao_num) > 0
+                                           THEN sao_t || pao_name || st_t END},
+                {'variant': 2, 'toks': CASE WHEN len(pao_name) > 0 AND len(pao_num) > 0
+                                           THEN sao_t || pao_num || st_t END},
+                {'variant': 3, 'toks': CASE WHEN len(pao_name) > 0 AND len(st_t) > 0
+                                           THEN sao_t || pao_name || pao_num END},
+                {'variant': 4, 'toks': CASE WHEN len(pao_name) > 0 AND len(pao_num) > 0
+                                               AND len(st_t) > 0
+                                           THEN sao_t || pao_name END},
+                {'variant': 5, 'toks': CASE WHEN pao_t <> pao_name || pao_num
+                                           THEN sao_t || pao_t || st_t END}
+            ]) AS v
+            FROM _jp_gz
+        )
+        SELECT uprn, pc, outcode, array_to_string(v.toks, ' ') AS key,
+               min(v.variant) AS variant
+        FROM v
+        WHERE v.toks IS NOT NULL AND len(v.toks) > 0
+        GROUP BY ALL
+    """)
+    extra = ", ".join(f"('{w}')" for w in _EXTRA_PLACE_WORDS)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _jp_places AS
+        SELECT
+            (SELECT list(DISTINCT t) FROM (
+                SELECT unnest(place_t) AS t FROM _jp_gz
+                UNION ALL SELECT * FROM (VALUES {extra}) AS x(t)
+            ) WHERE NOT {_IS_ID}) AS words,
+            (SELECT list(DISTINCT t) FROM (SELECT unnest(loc_t) AS t FROM _jp_gz)) AS locwords
+    """)
+
+
+def prepare_inputs(con: duckdb.DuckDBPyConnection) -> int:
+    """Build `_jp_in` and `_jp_ikey` from `addresses_to_resolve`; return the row count."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _jp_in AS
+        WITH a AS (
+            SELECT
+                row_number() OVER () AS rid,
+                record_id, source, address, postcode, uprn_given::VARCHAR AS uprn_given,
+                upper(coalesce(address::VARCHAR, '')) AS addr_up,
+                nullif(upper(trim(postcode::VARCHAR)), '') AS pc_col
+            FROM addresses_to_resolve
+        ),
+        b AS (
+            SELECT a.*,
+                regexp_replace(addr_up, '{POSTCODE_RE}', ' ', 'g') AS addr_nopc,
+                nullif(regexp_extract(addr_up, '{POSTCODE_RE}'), '') AS pc_text
+            FROM a
+        ),
+        c AS (
+            SELECT b.* EXCLUDE (addr_up, pc_col, pc_text),
+                coalesce(pc_col,
+                    CASE WHEN pc_text IS NOT NULL THEN
+                        regexp_replace(replace(pc_text, ' ', ''), '([0-9][A-Z]{{2}})$', ' \\1')
+                    END) AS pc,
+                jp_tokens(addr_nopc) AS toks_all,
+                nullif(ltrim(trim(coalesce(uprn_given, '')), '0'), '') AS given
+            FROM b
+        ),
+        d AS (
+            SELECT c.*,
+                -- how many trailing words only name a locality or town the gazetteer knows
+                coalesce(nullif(list_position(
+                    list_transform(list_reverse(toks_all),
+                                   t -> NOT list_contains(p.words, t)), true), 0) - 1,
+                    len(toks_all)) AS n_place,
+                p.locwords
+            FROM c, _jp_places p
+        )
+        SELECT d.* EXCLUDE (n_place, locwords),
+            split_part(pc, ' ', 1) AS outcode,
+            known.pc IS NOT NULL AS pc_known,
+            toks_all[1:len(toks_all) - n_place] AS toks,
+            len(toks_all) - n_place AS n_content,
+            list_filter(toks_all[len(toks_all) - n_place + 1:],
+                        t -> list_contains(locwords, t)) AS loc_in,
+            jp_ids_of(toks_all[1:len(toks_all) - n_place]) AS ids,
+            jp_id_seq(toks_all[1:len(toks_all) - n_place]) AS id_seq,
+            list_filter(jp_id_seq(toks_all[1:len(toks_all) - n_place]),
+                        t -> NOT regexp_matches(t, '{FLOOR_TOKEN_RE}')) AS id_seq_nofloor,
+            jp_names_flat(addr_nopc, toks_all[1:len(toks_all) - n_place]) AS names_flat
+        FROM d
+        LEFT JOIN (SELECT DISTINCT pc FROM _jp_gz WHERE pc IS NOT NULL) known USING (pc)
+    """)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _jp_ikey AS
+        SELECT rid, array_to_string(toks_all[1:k], ' ') AS key, k AS ntok
+        FROM (
+            SELECT rid, toks_all, unnest(range(greatest(n_content, 1), len(toks_all) + 1)) AS k
+            FROM _jp_in
+            WHERE len(toks_all) > 0
+        )
+    """)
+    return int(con.execute("SELECT count(*) FROM _jp_in").fetchone()[0])
+
+
+def drop_work_tables(con: duckdb.DuckDBPyConnection, extra: tuple[str, ...] = ()) -> None:
+    for name in WORK_TABLES + extra:
+        con.execute(f"DROP TABLE IF EXISTS {name}")

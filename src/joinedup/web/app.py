@@ -1,0 +1,176 @@
+"""The web app: server-rendered pages over the hub, with no CDN and no JavaScript.
+
+`create_app` takes anything shaped like a hub (see deps.HubLike), so tests can hand it a
+small fake. Every response carries headers that keep pages with personal data out of
+caches and other sites' frames; sessions live in a signed cookie (see sessions.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from joinedup.store.users import User
+from joinedup.web.deps import CsrfFailed, HubLike, LoginRequired
+from joinedup.web.routers import auth, dashboard, matches
+from joinedup.web.sessions import (
+    COOKIE_NAME,
+    SESSION_HOURS,
+    SessionCodec,
+    load_secret,
+    password_fingerprint,
+)
+from joinedup.web.templating import STATIC_DIR, render
+
+log = logging.getLogger(__name__)
+
+_SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+def create_app(hub: HubLike) -> FastAPI:
+    app = FastAPI(
+        title=hub.config.hub.name,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,  # the JSON API comes later, with its own auth
+    )
+    app.state.hub = hub
+    app.state.service_name = hub.config.hub.name
+    app.state.organisation = hub.config.hub.organisation
+    codec = SessionCodec(load_secret(hub.config.data_dir))
+
+    @app.middleware("http")
+    async def session_and_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        request.state.session = codec.loads(request.cookies.get(COOKIE_NAME))
+        request.state.user = None
+        response = await call_next(request)
+        session = request.state.session
+        if session.modified:
+            response.set_cookie(
+                COOKIE_NAME,
+                codec.dumps(session),
+                max_age=SESSION_HOURS * 3600,
+                httponly=True,
+                samesite="lax",
+                secure=request.url.scheme == "https",
+                path="/",
+            )
+        for name, value in _SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if not request.url.path.startswith("/static/"):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, _exc: LoginRequired) -> Response:
+        target = request.url.path
+        if request.method == "GET" and request.url.query:
+            target += "?" + request.url.query
+        request.state.session.set_flash("Sign in to continue.")
+        # The path holds only opaque keys and filter words, never personal data.
+        location = "/login" if target == "/" else "/login?" + urlencode({"next": target})
+        return RedirectResponse(location, status_code=303)
+
+    def _show_user(request: Request) -> None:
+        """Error pages keep the header of a signed-in user, so they can find their way."""
+        if getattr(request.state, "user", None) is not None:
+            return
+        session = getattr(request.state, "session", None)
+        if session is None or session.user_id is None:
+            return
+        with hub.store.session() as db:
+            user = db.get(User, session.user_id)
+            if user is not None and password_fingerprint(user.password_hash) == session.password_fp:
+                request.state.user = user
+
+    @app.exception_handler(CsrfFailed)
+    async def _csrf_failed(request: Request, _exc: CsrfFailed) -> Response:
+        context = {
+            "title": "This form has expired",
+            "heading": "This form has expired",
+            "message": "For your security the form could not be sent. Go back, reload the "
+            "page and try again. If it keeps happening, check that cookies are allowed.",
+        }
+        return render(request, "error.html", context, status_code=400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            _show_user(request)
+            context = {
+                "title": "Page not found",
+                "heading": "Page not found",
+                "message": "If you typed the web address, check it is correct. If you "
+                "followed a link, the match may no longer exist after the latest run.",
+            }
+        else:
+            context = {
+                "title": "Sorry, there is a problem",
+                "heading": "Sorry, there is a problem",
+                "message": "The page could not be shown.",
+            }
+        return render(request, "error.html", context, status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(request: Request, _exc: RequestValidationError) -> Response:
+        # The default handler echoes the input back; that could be personal data.
+        context = {
+            "title": "Sorry, there is a problem",
+            "heading": "Sorry, there is a problem",
+            "message": "The request was not understood. Go back and try again.",
+        }
+        return render(request, "error.html", context, status_code=400)
+
+    @app.exception_handler(Exception)
+    async def _server_error(request: Request, exc: Exception) -> Response:
+        # Type only: exception text can carry data values.
+        log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
+        context = {
+            "title": "Sorry, there is a problem with the service",
+            "heading": "Sorry, there is a problem with the service",
+            "message": "Try again later. Nothing you entered has been saved.",
+        }
+        return render(request, "error.html", context, status_code=500)
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(auth.router)
+    app.include_router(dashboard.router)
+    app.include_router(matches.router)
+    return app
+
+
+def serve(hub: HubLike, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Run the web UI; on a hub's first run, create "admin" and print its password once."""
+    import uvicorn
+
+    from joinedup.governance.users import ensure_admin
+
+    password = ensure_admin(hub.store)
+    if password is not None:
+        print(
+            "\nCreated user 'admin' with password:\n\n    "
+            f"{password}\n\nIt is shown only this once. Sign in and keep it safe; "
+            "`joinedup` can reset it.\n",
+            file=sys.stderr,
+        )
+    uvicorn.run(create_app(hub), host=host, port=port, server_header=False)

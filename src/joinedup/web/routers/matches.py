@@ -1,0 +1,195 @@
+"""Matches and their cases: the pages that show personal data, so every one of them
+asks the policy gate first and a refusal becomes a 403 page (with the refusal audited).
+
+URLs carry only the opaque match key and filter words, never a name or an address.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from joinedup.cases.workflow import CaseError, case_for_match, case_states, update_case
+from joinedup.governance.policy import Decision, PermissionDenied, authorise, can
+from joinedup.store.cases import CASE_OUTCOMES, CASE_STATUSES
+from joinedup.store.users import User
+from joinedup.web.deps import DEFAULT_PURPOSE, DbDep, HubDep, HubLike, UserDep, csrf_protect
+from joinedup.web.templating import render
+
+router = APIRouter()
+
+PAGE_SIZE = 50
+# Field names the gate is asked about; templates show a column only if it was released.
+MATCH_LIST_FIELDS = ("address", "uprn")
+MATCH_FIELDS = ("name", "date_of_birth", "address", "postcode", "uprn", "details", "link_reasons")
+
+
+def denied_page(request: Request, decision: Decision) -> Response:
+    context = {"title": "You do not have access to this page", "reason": decision.reason}
+    return render(request, "forbidden.html", context, status_code=403)
+
+
+@router.get("/matches")
+def match_list(
+    request: Request,
+    hub: HubDep,
+    user: UserDep,
+    db: DbDep,
+    status: str = "",
+    rule: str = "",
+    page: int = 1,
+) -> Response:
+    decision = authorise(db, user, "match.list", "matches", DEFAULT_PURPOSE, MATCH_LIST_FIELDS)
+    db.commit()
+    if not decision.allowed:
+        return denied_page(request, decision)
+    matches = hub.list_matches()
+    rules = sorted({(m.rule, m.rule_title) for m in matches}, key=lambda r: r[1])
+    status = status if status in CASE_STATUSES else ""
+    rule = rule if rule in {r for r, _ in rules} else ""
+    shown = [
+        m
+        for m in matches
+        if (not status or m.case_status == status) and (not rule or m.rule == rule)
+    ]
+    pages = max(1, math.ceil(len(shown) / PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    context: dict[str, Any] = {
+        "title": "Matches",
+        "matches": shown[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+        "total": len(matches),
+        "shown": len(shown),
+        "status": status,
+        "rule": rule,
+        "rules": rules,
+        "statuses": CASE_STATUSES,
+        "page": page,
+        "pages": pages,
+        "page_size": PAGE_SIZE,
+        "fields": set(decision.fields),
+    }
+    return render(request, "matches.html", context)
+
+
+def _match_page(
+    request: Request,
+    hub: HubLike,
+    user: User,
+    db: Session,
+    match_key: str,
+    *,
+    error: str | None = None,
+    form: dict[str, str] | None = None,
+) -> Response:
+    resource = f"match:{match_key}"
+    decision = authorise(db, user, "match.view", resource, DEFAULT_PURPOSE, MATCH_FIELDS)
+    db.commit()
+    if not decision.allowed:
+        return denied_page(request, decision)
+    detail = hub.get_match(match_key)
+    if detail is None:
+        raise HTTPException(status_code=404)
+    case = case_states(db, [match_key]).get(match_key)
+    if form is None:
+        form = {
+            "status": case.status if case else detail.summary.case_status,
+            "outcome": (case.outcome if case else detail.summary.case_outcome) or "",
+            "note": "",
+            "amount_recovered": _amount_text(case.amount_recovered if case else None),
+            "amount_prevented": _amount_text(case.amount_prevented if case else None),
+        }
+    context: dict[str, Any] = {
+        "title": detail.summary.rule_title,
+        "detail": detail,
+        "case": case,
+        "notes": list(reversed(case.notes)) if case else [],
+        "fields": set(decision.fields),
+        "can_update": can(user, "case.update", DEFAULT_PURPOSE),
+        "statuses": CASE_STATUSES,
+        "outcomes": CASE_OUTCOMES,
+        "error": error,
+        "form": form,
+    }
+    return render(request, "match.html", context, status_code=400 if error else 200)
+
+
+def _amount_text(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def _parse_amount(text: str, label: str) -> float | None:
+    text = text.strip().replace(",", "").removeprefix("£")
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise CaseError(f"the amount {label} must be a number of pounds, like 1250.00") from None
+    if not math.isfinite(value):
+        raise CaseError(f"the amount {label} must be a number of pounds, like 1250.00")
+    return value
+
+
+@router.get("/matches/{match_key}")
+def match_page(
+    request: Request,
+    match_key: str,
+    hub: HubDep,
+    user: UserDep,
+    db: DbDep,
+) -> Response:
+    return _match_page(request, hub, user, db, match_key)
+
+
+@router.post("/matches/{match_key}", dependencies=[Depends(csrf_protect)])
+def update_match_case(
+    request: Request,
+    match_key: str,
+    hub: HubDep,
+    user: UserDep,
+    db: DbDep,
+    status: Annotated[str, Form()] = "",
+    outcome: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+    amount_recovered: Annotated[str, Form()] = "",
+    amount_prevented: Annotated[str, Form()] = "",
+) -> Response:
+    form = {
+        "status": status,
+        "outcome": outcome,
+        "note": note,
+        "amount_recovered": amount_recovered,
+        "amount_prevented": amount_prevented,
+    }
+    detail = hub.get_match(match_key)
+    if detail is None:
+        raise HTTPException(status_code=404)
+    try:
+        recovered = _parse_amount(amount_recovered, "recovered")
+        prevented = _parse_amount(amount_prevented, "prevented")
+        case = case_for_match(db, detail.summary)
+        update_case(
+            db,
+            case,
+            status=status,
+            outcome=outcome or None,
+            note=note,
+            user=user,
+            amount_recovered=recovered,
+            amount_prevented=prevented,
+            purpose=DEFAULT_PURPOSE,
+        )
+    except PermissionDenied as denied:
+        db.commit()  # keep the refusal on record
+        return denied_page(request, denied.decision)
+    except CaseError as problem:
+        db.rollback()
+        return _match_page(request, hub, user, db, match_key, error=str(problem), form=form)
+    db.commit()
+    request.state.session.set_flash("The case has been updated.")
+    return RedirectResponse(f"/matches/{match_key}", status_code=303)

@@ -1,0 +1,44 @@
+"""The examples in the docs are tested: every config in them must validate."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from joinedup.config import parse_config
+from joinedup.rules.model import load_library
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+def _yaml_blocks(page: Path) -> list[str]:
+    return re.findall(r"```yaml\n(.*?)```", page.read_text(encoding="utf-8"), flags=re.S)
+
+
+def test_every_docs_page_is_linked_from_the_index() -> None:
+    index = (DOCS / "index.md").read_text(encoding="utf-8")
+    pages = {p.relative_to(DOCS).as_posix() for p in DOCS.rglob("*.md")} - {"index.md"}
+    pages = {p for p in pages if not p.startswith("dev/")}
+    missing = sorted(p for p in pages if f"({p})" not in index)
+    assert not missing, f"pages not linked from docs/index.md: {missing}"
+
+
+def test_the_config_example_validates() -> None:
+    blocks = [b for b in _yaml_blocks(DOCS / "config.md") if "sources:" in b]
+    assert blocks, "docs/config.md has no example config"
+    for block in blocks:
+        config = parse_config(yaml.safe_load(block))
+        assert "council_tax" in config.sources
+        assert config.sources["council_tax"].columns[1].parser == "surname_comma_forenames"
+
+
+@pytest.mark.parametrize("page", ["rules/single-person-discount.md"])
+def test_rule_parameter_examples_name_real_parameters(page: str) -> None:
+    library = load_library()
+    for block in _yaml_blocks(DOCS / page):
+        for rule_name, settings in yaml.safe_load(block)["rules"].items():
+            assert rule_name in library
+            assert set(settings["parameters"]) <= set(library[rule_name].parameters)
