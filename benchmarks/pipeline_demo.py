@@ -36,7 +36,9 @@ def _reference_read_seconds(folder: Path, hub: Hub) -> float:
     for source in hub.config.sources.values():
         if source.file_format() == "csv":
             pd.read_csv(
-                hub.config.source_path(source), dtype=str, encoding=source.read.encoding or "utf-8",
+                hub.config.source_path(source),
+                dtype=str,
+                encoding=source.read.encoding or "utf-8",
                 on_bad_lines="skip",
             )
     return time.perf_counter() - started
@@ -65,12 +67,14 @@ def main() -> None:
         total = time.perf_counter() - started
         rows_in = sum(load.rows_in for load in summary.loads)
         csv_rows = sum(
-            load.rows_in for load in summary.loads
+            load.rows_in
+            for load in summary.loads
             if hub.config.sources[load.source].file_format() == "csv"
         )
         reference = _reference_read_seconds(args.work, hub)
         csv_ingest = sum(
-            load.seconds for load in summary.loads
+            load.seconds
+            for load in summary.loads
             if hub.config.sources[load.source].file_format() == "csv"
         )
         result = evaluate(hub, args.work / "truth")

@@ -61,7 +61,9 @@ def demo_data(
 @app.command()
 def init(
     folder: Path = typer.Argument(..., help="a folder of source files"),
-    output: Path = typer.Option(None, "--out", help="where to write (default FOLDER/joinedup.yaml)"),
+    output: Path = typer.Option(
+        None, "--out", help="where to write (default FOLDER/joinedup.yaml)"
+    ),
     force: bool = typer.Option(False, "--force", help="overwrite an existing config"),
 ) -> None:
     """Write a commented starter config for a folder of files, guessing the mappings."""
@@ -90,15 +92,23 @@ def run(config: Path = ConfigOption) -> None:
     for column in ("source", "rows in", "records", "quarantined", "skipped", "seconds"):
         table.add_column(column, justify="right" if column != "source" else "left")
     for load in summary.loads:
-        table.add_row(load.source, f"{load.rows_in:,}", f"{load.records:,}",
-                      f"{load.quarantined:,}", f"{load.skipped:,}", f"{load.seconds:.1f}")
+        table.add_row(
+            load.source,
+            f"{load.rows_in:,}",
+            f"{load.records:,}",
+            f"{load.quarantined:,}",
+            f"{load.skipped:,}",
+            f"{load.seconds:.1f}",
+        )
     out.print(table)
     out.print(f"people: {summary.entities:,} entities from {summary.people_links:,} links")
     for rule, count in summary.matches.items():
         out.print(f"rule {rule}: {count:,} matches")
     if summary.checks_failed:
-        out.print(f"[yellow]{summary.checks_failed} configured check(s) failed[/yellow]: "
-                  "see `joinedup quality`")
+        out.print(
+            f"[yellow]{summary.checks_failed} configured check(s) failed[/yellow]: "
+            "see `joinedup quality`"
+        )
 
 
 @app.command()
@@ -119,8 +129,13 @@ def quality(config: Path = ConfigOption) -> None:
         return "-" if value is None else f"{value:.1%}"
 
     for (source, field), scores in grid.items():
-        table.add_row(source, field, pct(scores.get("completeness")),
-                      pct(scores.get("validity")), pct(scores.get("uniqueness")))
+        table.add_row(
+            source,
+            field,
+            pct(scores.get("completeness")),
+            pct(scores.get("validity")),
+            pct(scores.get("uniqueness")),
+        )
     out.print(table)
 
 
@@ -202,8 +217,10 @@ def demo(
     if no_serve:
         return
     password = ensure_admin(hub.store) or reset_password(hub.store, "admin")
-    console.print(f"open http://127.0.0.1:{port}/ and log in as [bold]admin[/bold] "
-                  f"with password [bold]{password}[/bold]")
+    console.print(
+        f"open http://127.0.0.1:{port}/ and log in as [bold]admin[/bold] "
+        f"with password [bold]{password}[/bold]"
+    )
     from joinedup.web.app import serve as serve_web
 
     serve_web(hub, host="127.0.0.1", port=port)

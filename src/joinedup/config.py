@@ -19,7 +19,7 @@ FileFormat = Literal["csv", "xlsx", "parquet", "jsonl"]
 EntityKind = Literal["person", "place"]
 CheckName = Literal["not_null", "unique", "valid"]
 
-_FORMAT_BY_SUFFIX: dict[str, FileFormat] = {
+FORMAT_BY_SUFFIX: dict[str, FileFormat] = {
     ".csv": "csv",
     ".txt": "csv",
     ".tsv": "csv",
@@ -46,7 +46,8 @@ class ReadOptions(_Strict):
     delimiter: str | None = None
     sheet: str | None = None
     header_row: int | None = Field(
-        default=None, description="1-based row of the header in a spreadsheet; found if unset"
+        default=None,
+        description="1-based row (spreadsheet) or line (CSV) of the header; found if unset",
     )
 
 
@@ -64,9 +65,7 @@ class ColumnMapping(_Strict):
     )
     true_values: list[str] | None = None
     checks: list[CheckName] = Field(default_factory=list)
-    required: bool = Field(
-        default=False, description="a row without a usable value is quarantined"
-    )
+    required: bool = Field(default=False, description="a row without a usable value is quarantined")
 
     @field_validator("field")
     @classmethod
@@ -79,7 +78,9 @@ class ColumnMapping(_Strict):
     @classmethod
     def _parser_is_known(cls, value: str | None) -> str | None:
         if value is not None and value not in PARSERS:
-            raise ValueError(f"unknown parser {value!r}; known parsers: {', '.join(sorted(PARSERS))}")
+            raise ValueError(
+                f"unknown parser {value!r}; known parsers: {', '.join(sorted(PARSERS))}"
+            )
         return value
 
     @property
@@ -137,11 +138,11 @@ class SourceConfig(_Strict):
         if self.format:
             return self.format
         suffix = Path(self.file).suffix.lower()
-        if suffix not in _FORMAT_BY_SUFFIX:
+        if suffix not in FORMAT_BY_SUFFIX:
             raise ConfigError(
                 f"source {self.name!r}: cannot tell the format of {self.file!r}; set 'format'"
             )
-        return _FORMAT_BY_SUFFIX[suffix]
+        return FORMAT_BY_SUFFIX[suffix]
 
     def mapped_fields(self) -> list[str]:
         return [c.field for c in self.columns]
@@ -234,7 +235,9 @@ def parse_config(data: Any, path: Path | None = None) -> HubConfig:
     except ValidationError as exc:
         problems = "\n".join(f"  - {_describe(e)}" for e in exc.errors())
         origin = f" in {path}" if path else ""
-        raise ConfigError(f"the config{origin} has {exc.error_count()} problem(s):\n{problems}") from None
+        raise ConfigError(
+            f"the config{origin} has {exc.error_count()} problem(s):\n{problems}"
+        ) from None
     config.path = path.resolve() if path else None
     return config
 

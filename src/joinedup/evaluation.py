@@ -52,8 +52,12 @@ def evaluate(hub: Hub, truth_dir: Path) -> dict[str, Any]:
 
 def _source_counts(hub: Hub) -> dict[str, dict[str, int]]:
     return {
-        s.source: {"rows_in": s.rows_in, "records": s.records, "quarantined": s.quarantined,
-                   "skipped": s.skipped}
+        s.source: {
+            "rows_in": s.rows_in,
+            "records": s.records,
+            "quarantined": s.quarantined,
+            "skipped": s.skipped,
+        }
         for s in hub.source_runs()
     }
 
@@ -106,15 +110,20 @@ def _uprn_accuracy(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     totals = [0, 0, 0, 0]
     for source, n, right, wrong, flagged in rows:
         per_source[source] = {
-            "records": n, "right": _ratio(right, n), "wrong": _ratio(wrong, n),
+            "records": n,
+            "right": _ratio(right, n),
+            "wrong": _ratio(wrong, n),
             "flagged": _ratio(flagged, n),
         }
         for i, v in enumerate((n, right, wrong, flagged)):
             totals[i] += v
     n, right, wrong, flagged = totals
     return {
-        "records": n, "right": _ratio(right, n), "wrong": _ratio(wrong, n),
-        "flagged": _ratio(flagged, n), "per_source": per_source,
+        "records": n,
+        "right": _ratio(right, n),
+        "wrong": _ratio(wrong, n),
+        "flagged": _ratio(flagged, n),
+        "per_source": per_source,
     }
 
 

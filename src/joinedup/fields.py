@@ -10,8 +10,19 @@ from dataclasses import dataclass
 from typing import Literal
 
 FieldType = Literal[
-    "string", "name", "date", "bool", "integer", "decimal", "postcode", "uprn",
-    "nhs_number", "ni_number", "email", "phone", "address",
+    "string",
+    "name",
+    "date",
+    "bool",
+    "integer",
+    "decimal",
+    "postcode",
+    "uprn",
+    "nhs_number",
+    "ni_number",
+    "email",
+    "phone",
+    "address",
 ]
 
 PersonalCategory = Literal["identifier", "name", "date_of_birth", "contact", "address", "none"]

@@ -50,7 +50,14 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[str], None]
 
 _GAZETTEER_COLUMNS = [
-    "uprn", "parent_uprn", "sao_text", "pao_text", "street", "locality", "town", "postcode",
+    "uprn",
+    "parent_uprn",
+    "sao_text",
+    "pao_text",
+    "street",
+    "locality",
+    "town",
+    "postcode",
     "property_class",
 ]
 
@@ -166,18 +173,26 @@ class Hub:
             for load in summary.loads:
                 session.add(
                     SourceRun(
-                        run_id=summary.run_id, source=load.source, rows_in=load.rows_in,
-                        records=load.records, quarantined=load.quarantined,
-                        skipped=load.skipped, seconds=load.seconds,
+                        run_id=summary.run_id,
+                        source=load.source,
+                        rows_in=load.rows_in,
+                        records=load.records,
+                        quarantined=load.quarantined,
+                        skipped=load.skipped,
+                        seconds=load.seconds,
                     )
                 )
                 for profile in load.profiles:
                     for score in score_profile(profile):
                         session.add(
                             QualityResult(
-                                run_id=summary.run_id, source=score.source, field=score.column,
-                                dimension=score.dimension, passed=score.passed,
-                                checked=score.checked, score=score.score,
+                                run_id=summary.run_id,
+                                source=score.source,
+                                field=score.column,
+                                dimension=score.dimension,
+                                passed=score.passed,
+                                checked=score.checked,
+                                score=score.score,
                             )
                         )
                     failed += sum(not c.passed for c in run_checks(profile))
@@ -210,7 +225,8 @@ class Hub:
         run_id = run_id or analytical.current_run_id(self.data_dir)
         with self.store.session() as session:
             rows = session.scalars(
-                select(QualityResult).where(QualityResult.run_id == run_id)
+                select(QualityResult)
+                .where(QualityResult.run_id == run_id)
                 .order_by(QualityResult.source, QualityResult.id)
             )
             return list(rows)
@@ -234,11 +250,15 @@ class Hub:
 
         sources = [
             SourceSummary(
-                name=name, owner=cfg.owner, system=cfg.system, classification=cfg.classification,
+                name=name,
+                owner=cfg.owner,
+                system=cfg.system,
+                classification=cfg.classification,
                 rows_in=loads[name].rows_in if name in loads else 0,
                 records=loads[name].records if name in loads else 0,
                 quarantined=loads[name].quarantined if name in loads else 0,
-                completeness=mean(name, "completeness"), validity=mean(name, "validity"),
+                completeness=mean(name, "completeness"),
+                validity=mean(name, "validity"),
             )
             for name, cfg in self.config.sources.items()
         ]
@@ -354,10 +374,9 @@ class Hub:
         finally:
             con.close()
         n_others = len(others)
+        adults = "1 other adult is" if n_others == 1 else f"{n_others} other adults are"
         description = (
-            f"{rule.title if rule else row['rule']}: the account holder receives the discount, "
-            f"but {n_others} other adult{'s' if n_others != 1 else ''} "
-            f"{'are' if n_others != 1 else 'is'} linked to the same property."
+            f"The account holder receives the discount, but {adults} linked to the same property."
         )
         why = [
             f"{len(row['evidence_records'])} record(s) from other sources place another adult "
@@ -387,22 +406,27 @@ class Hub:
         views = []
         for row in frame.to_dict(orient="records"):
             name = " ".join(
-                str(p).title() for p in (row["first_name"], row["middle_names"], row["surname"])
+                str(p).title()
+                for p in (row["first_name"], row["middle_names"], row["surname"])
                 if isinstance(p, str) and p
             )
             details = {}
-            for label, key in (("Start", "start_date"), ("End", "end_date"),
-                               ("Date of death", "date_of_death")):
-                if row.get(key) is not None and str(row.get(key)) not in ("NaT", "None"):
-                    details[label] = str(row[key])[:10]
-            dob = row.get("date_of_birth")
+            for label, key in (
+                ("Start", "start_date"),
+                ("End", "end_date"),
+                ("Date of death", "date_of_death"),
+            ):
+                value = _plain_date(row.get(key))
+                if value is not None:
+                    details[label] = value.isoformat()
+            dob = _plain_date(row.get("date_of_birth"))
             views.append(
                 RecordView(
                     source=row["source"],
                     record_key=row["record_key"],
                     entity_id=row["entity_id"],
                     name=name or "(no name)",
-                    date_of_birth=dob if isinstance(dob, date) else None,
+                    date_of_birth=dob,
                     address=row["address"],
                     postcode=row["postcode"],
                     uprn=row["resolved_uprn"],
@@ -424,6 +448,22 @@ class Hub:
             return int(con.execute("SELECT count(*) FROM record_entities").fetchone()[0])  # type: ignore[index]
         finally:
             con.close()
+
+
+def _plain_date(value: object) -> date | None:
+    """Dates from DuckDB via pandas arrive as Timestamps or NaT; readers get plain dates."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    try:
+        import pandas as pd
+
+        if pd.isna(value):  # type: ignore[arg-type]
+            return None
+        if isinstance(value, pd.Timestamp):
+            return value.date()
+    except (TypeError, ValueError):
+        return None
+    return value if isinstance(value, date) else None
 
 
 def _sql_path(path: Path) -> str:

@@ -26,7 +26,7 @@ def _file_keys(demo: DemoSummary) -> dict[str, list[str]]:
     return {
         "gazetteer": gaz["UPRN"].tolist(),
         "council_tax": [r[0] for r in ct],
-        "electoral_register": reg["Elector Number"].tolist() + ["<footer>"],
+        "electoral_register": reg["Elector Number"].tolist(),
         "deaths": deaths["Registration No"].tolist(),
     }
 

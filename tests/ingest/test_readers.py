@@ -146,6 +146,10 @@ def test_max_rows(tmp_path: Path) -> None:
     text = "id,name\n" + "".join(f"{i},n{i}\n" for i in range(100))
     result = read_source(_csv(tmp_path, text), "csv", ReadOptions(), max_rows=10)
     assert len(result.frame) == 10
+    # A sample of a big file reads only its first part.
+    big = "id,note\n" + "".join(f"{i},{'x' * 200}\n" for i in range(20_000))
+    sample = read_source(_csv(tmp_path, big, name="big.csv"), "csv", ReadOptions(), max_rows=5)
+    assert sample.frame["id"].tolist() == ["0", "1", "2", "3", "4"]
 
 
 def test_missing_file_and_unknown_format(tmp_path: Path) -> None:

@@ -62,10 +62,31 @@ def test_guess_by_column_names() -> None:
         "field": "record_key",
         "required": True,
         "checks": ["not_null", "unique"],
-        "why": "an id-like name, unique in the sample",
+        "why": "an id-like name, (almost) unique in the sample",
     }
     assert _by_column(mappings)["D.O.B."]["format"] == "%d/%m/%Y"
     assert all(m["why"] for m in mappings)
+
+
+def test_words_in_front_of_a_known_name() -> None:
+    columns = ["Registration No", "Deceased Surname", "Deceased Forenames", "Liable DOB",
+               "Street Name", "TOWN_NAME", "POSTCODE_LOCATOR", "Email Consent"]  # fmt: skip
+    fields = {c: m["field"] for c, m in _by_column(guess_mapping(columns, pd.DataFrame())).items()}
+    assert fields == {
+        "Deceased Surname": "surname",
+        "Deceased Forenames": "first_name",
+        "Liable DOB": "date_of_birth",
+        "Street Name": "street",  # a whole-name rule wins over 'name' at the end
+        "TOWN_NAME": "town",
+        "POSTCODE_LOCATOR": "postcode",
+    }
+
+
+def test_record_key_tolerates_a_few_blanks_and_repeats() -> None:
+    refs = [f"A{i}" for i in range(100)]
+    refs[5], refs[6] = refs[4], None
+    mappings = guess_mapping(["Account Ref"], pd.DataFrame({"Account Ref": refs}))
+    assert mappings[0]["field"] == "record_key"
 
 
 def test_full_name_by_values_and_by_name() -> None:

@@ -17,12 +17,13 @@ from joinedup.standardise import (  # noqa: E402
     normalise_postcode,
     parse_dates,
     phone,
+    split_full_name,
     uprn,
 )
 from joinedup.standardise.identifiers import nhs_check_digit_ok  # noqa: E402
 
 texts = st.lists(st.one_of(st.none(), st.text(max_size=30)), min_size=1, max_size=20)
-FAST = settings(max_examples=60, deadline=None)
+FAST = settings(max_examples=25, deadline=None)
 
 
 @FAST

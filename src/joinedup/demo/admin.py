@@ -54,7 +54,9 @@ def _adults_per_household(pop: Population) -> np.ndarray:
     return np.bincount(pop.people["hh"].to_numpy()[adult], minlength=len(pop.households))
 
 
-def _council_tax(pop: Population, rates: WorldRates, rng) -> tuple[pd.DataFrame, pd.Series]:
+def _council_tax(
+    pop: Population, rates: WorldRates, rng: np.random.Generator
+) -> tuple[pd.DataFrame, pd.Series]:
     hh, people = pop.households, pop.people
     status = hh["status"].to_numpy()
     head = hh["head"].to_numpy()

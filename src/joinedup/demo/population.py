@@ -238,7 +238,9 @@ def _surnames(n: int, rng: np.random.Generator) -> np.ndarray:
     return rng.choice(len(names.surnames), size=n, p=names.surname_p)
 
 
-def _member_surnames(people: pd.DataFrame, hh: pd.DataFrame, rates: WorldRates, rng) -> np.ndarray:
+def _member_surnames(
+    people: pd.DataFrame, hh: pd.DataFrame, rates: WorldRates, rng: np.random.Generator
+) -> np.ndarray:
     """The household surname for heads and most family; sharers and some partners differ."""
     n = len(people)
     family = hh["surname"].to_numpy()[people["hh"].to_numpy()]
@@ -255,7 +257,9 @@ def _member_surnames(people: pd.DataFrame, hh: pd.DataFrame, rates: WorldRates, 
     return np.where(keep_family, family, own)
 
 
-def _assign_dwellings(members: pd.DataFrame, hh: pd.DataFrame, places: Places, rng) -> np.ndarray:
+def _assign_dwellings(
+    members: pd.DataFrame, hh: pd.DataFrame, places: Places, rng: np.random.Generator
+) -> np.ndarray:
     """Smaller households in flats and small houses, larger ones in bigger houses."""
     size = np.bincount(members["hh"].to_numpy(), minlength=len(hh))
     dwellings = places.dwellings
@@ -269,7 +273,13 @@ def _assign_dwellings(members: pd.DataFrame, hh: pd.DataFrame, places: Places, r
     return prop
 
 
-def _move_in_dates(hh: pd.DataFrame, people: pd.DataFrame, today, window, rng) -> np.ndarray:
+def _move_in_dates(
+    hh: pd.DataFrame,
+    people: pd.DataFrame,
+    today: np.datetime64,
+    window: np.datetime64,
+    rng: np.random.Generator,
+) -> np.ndarray:
     head_dob = people["dob"].to_numpy()[hh["head"].to_numpy()]
     earliest = np.maximum(dt.add_years(head_dob, 18), today - dt.years(45))
     recent = (rng.random(len(hh)) < _RECENT_MOVE_P[hh["type"].to_numpy()]) | (earliest >= window)
@@ -289,7 +299,14 @@ def _single_adult_households(hh: pd.DataFrame, people: pd.DataFrame, min_age: fl
     )
 
 
-def _plant_splits(hh, people, today, window, rates: WorldRates, rng) -> None:
+def _plant_splits(
+    hh: pd.DataFrame,
+    people: pd.DataFrame,
+    today: np.datetime64,
+    window: np.datetime64,
+    rates: WorldRates,
+    rng: np.random.Generator,
+) -> None:
     """Decoy 'moved out': a couple separated; one stays on alone at X (and claims SPD),
     the other now lives alone at Y. X's old council tax account still names the one who left."""
     pool = _single_adult_households(hh, people, 30)
@@ -312,7 +329,13 @@ def _plant_splits(hh, people, today, window, rates: WorldRates, rng) -> None:
     hh.loc[y, "prev_start"] = together
 
 
-def _pair_local_moves(hh, people, window, rates: WorldRates, rng) -> None:
+def _pair_local_moves(
+    hh: pd.DataFrame,
+    people: pd.DataFrame,
+    window: np.datetime64,
+    rates: WorldRates,
+    rng: np.random.Generator,
+) -> None:
     """Moves within the district: household A left home p, and B (who came from outside)
     moved into p later. Pairing in date order guarantees A left before B arrived."""
     special = (hh["split_from"].to_numpy() >= 0) | ~np.isnat(hh["split_on"].to_numpy())
@@ -386,7 +409,13 @@ def _add_deaths_in_households(
     return pd.concat([people, dead], ignore_index=True)
 
 
-def _add_previous_occupants(hh, people, window, rates: WorldRates, rng):
+def _add_previous_occupants(
+    hh: pd.DataFrame,
+    people: pd.DataFrame,
+    window: np.datetime64,
+    rates: WorldRates,
+    rng: np.random.Generator,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Who lived in a recently-taken dwelling before: people who moved away, or died."""
     move_in = hh["move_in"].to_numpy()
     took_over = np.zeros(len(hh), dtype=bool)  # dwelling whose previous occupant is known
@@ -461,7 +490,14 @@ def _add_previous_occupants(hh, people, window, rates: WorldRates, rng):
     return pd.concat([hh, new_hh], ignore_index=True), people
 
 
-def _marriages(hh, people, today, window, rates: WorldRates, rng) -> None:
+def _marriages(
+    hh: pd.DataFrame,
+    people: pd.DataFrame,
+    today: np.datetime64,
+    window: np.datetime64,
+    rates: WorldRates,
+    rng: np.random.Generator,
+) -> None:
     """Women who took their husband's surname: the previous surname, and when they married."""
     role = people["role"].to_numpy()
     family = hh["surname"].to_numpy()[people["hh"].to_numpy()]
@@ -488,7 +524,13 @@ def _marriages(hh, people, today, window, rates: WorldRates, rng) -> None:
     people.loc[idx, "married_on"] = np.where(recent, recent_date, older_date)
 
 
-def _names_and_identifiers(hh, people, today, rates: WorldRates, rng) -> None:
+def _names_and_identifiers(
+    hh: pd.DataFrame,
+    people: pd.DataFrame,
+    today: np.datetime64,
+    rates: WorldRates,
+    rng: np.random.Generator,
+) -> None:
     names = load_names()
     n = len(people)
     sex = people["sex"].to_numpy()
@@ -541,7 +583,9 @@ def _names_and_identifiers(hh, people, today, rates: WorldRates, rng) -> None:
     people.loc[has_phone, "phone"] = mobile_numbers(len(has_phone), rng)
 
 
-def _twins_and_juniors(hh, people, rates: WorldRates, rng) -> None:
+def _twins_and_juniors(
+    hh: pd.DataFrame, people: pd.DataFrame, rates: WorldRates, rng: np.random.Generator
+) -> None:
     """Twins share a birthday; some adult sons share their father's name (Sr/Jr)."""
     role = people["role"].to_numpy()
     hh_of = people["hh"].to_numpy()

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
+import pandas as pd
 
 from joinedup.demo.identifiers import map_unique
 from joinedup.demo.places import Places
@@ -44,7 +45,7 @@ class AddressParts:
     places: Places
 
     @cached_property
-    def _props(self):
+    def _props(self) -> pd.DataFrame:
         return self.places.props
 
     @cached_property

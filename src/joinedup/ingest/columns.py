@@ -12,7 +12,15 @@ from datetime import date
 import pandas as pd
 
 from joinedup.config import ColumnMapping
-from joinedup.standardise import addresses, contact, dates, identifiers, names, postcodes
+from joinedup.standardise import (
+    addresses,
+    contact,
+    dates,
+    identifiers,
+    names,
+    numbers,
+    postcodes,
+)
 from joinedup.standardise.booleans import parse_bool
 
 _NAME_PARTS = ["title", "first_name", "middle_names", "surname"]
@@ -62,14 +70,10 @@ def standardise_column(raw: pd.Series, mapping: ColumnMapping, as_of: date) -> P
         result = contact.phone(raw)
     elif kind == "address":
         result = addresses.clean_address(raw)
-    elif kind in ("integer", "decimal"):
-        text = _blank_to_none(raw)
-        numbers = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
-        bad = text.notna() & numbers.isna()
-        reasons = pd.Series([None] * len(raw), dtype="object").mask(bad, "not a number")
-        if kind == "integer":
-            numbers = numbers.round().astype("Int64")
-        return Produced({target: numbers}, reasons)
+    elif kind == "integer":
+        result = numbers.parse_integer(raw)
+    elif kind == "decimal":
+        result = numbers.parse_decimal(raw)
     else:
         text = _blank_to_none(raw)
         return Produced({target: text}, pd.Series([None] * len(raw), dtype="object"))

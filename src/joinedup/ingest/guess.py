@@ -25,7 +25,7 @@ _NAME_RULES: list[tuple[str, str]] = [
     ),
     ("nhs_number", r"nhs ?(no|num|number|id)?"),
     ("ni_number", r"nino|nin|ni ?(no|num|number)|nat(ional)? ins(urance)?( no| num| number)?"),
-    ("postcode", r"post ?code|postal code|p ?code|zip( code)?"),
+    ("postcode", r"post ?code( locator)?|postal code|p ?code|zip( code)?"),
     ("date_of_birth", r"dob|d o b|date of birth|birth ?date|date born|born"),
     ("date_of_death", r"dod|date of death|death date|(date )?deceased( date)?|date died|died"),
     ("title", r"title|salutation|honorific"),
@@ -48,9 +48,9 @@ _NAME_RULES: list[tuple[str, str]] = [
     ("address", r"((full|property|current|postal|home) )?address"),
     ("sao_text", r"sao( text)?|flat( no| number)?|sub ?building( name)?"),
     ("pao_text", r"pao( text)?|house (no|number|name)|building (no|number|name)"),
-    ("street", r"street( name)?|road( name)?|thoroughfare"),
+    ("street", r"street( name| descriptor)?|road( name)?|thoroughfare"),
     ("locality", r"locality|village"),
-    ("town", r"town|post town|city"),
+    ("town", r"town( name)?|post town|city"),
     ("property_class", r"(blpu |property )?class(ification)?( code)?|property type"),
     (
         "start_date",
@@ -138,19 +138,25 @@ def guess_mapping(columns: list[str], sample: pd.DataFrame) -> list[dict[str, An
     """
     taken: set[str] = set()
     mappings: list[dict[str, Any]] = []
-    for column in columns:
-        normalised = normalise_column_name(column)
-        for field, pattern in _NAME_RULES:
-            match = re.fullmatch(pattern, normalised)
-            if not match:
+    # First whole names ('Surname'), then names with words in front ('Deceased Surname',
+    # 'Liable DOB'), so that 'Street Name' is a street before it could be a name.
+    for prefix, why in (("", "the column name"), (r"(?:.* )?", "the end of the column name")):
+        for column in columns:
+            if any(m["column"] == column for m in mappings):
                 continue
-            if field == "address_line_n":
-                field = f"address_line_{match.group(match.lastindex or 0)}"
-            if field in taken:
-                continue
-            taken.add(field)
-            mappings.append({"column": column, "field": field, "why": "the column name"})
-            break
+            normalised = normalise_column_name(column)
+            for field, pattern in _NAME_RULES:
+                match = re.fullmatch(f"{prefix}(?:{pattern})", normalised)
+                if not match:
+                    continue
+                if field == "address_line_n":
+                    field = f"address_line_{match.group(match.lastindex or 0)}"
+                if field in taken:
+                    continue
+                taken.add(field)
+                mappings.append({"column": column, "field": field, "why": why})
+                break
+    mappings.sort(key=lambda m: columns.index(m["column"]))
     # A column of 'SURNAME, Forenames' values is a full name whatever it is called.
     for column in columns:
         if any(m["column"] == column for m in mappings) or "full_name" in taken:
@@ -187,11 +193,17 @@ def guess_mapping(columns: list[str], sample: pd.DataFrame) -> list[dict[str, An
     return mappings
 
 
-def _unique_and_full(sample: pd.DataFrame, column: str) -> bool:
+def _unique_and_full(sample: pd.DataFrame, column: str, slack: float = 0.0) -> bool:
+    """Whether a column is filled and unique in the sample, allowing `slack` (a share of
+    rows) of blanks and repeats: real extracts carry a few, which quality checks report."""
     if column not in sample.columns or sample.empty:
         return False
     values = sample[column]
-    return bool(values.notna().all() and values.astype(str).is_unique)
+    filled = values[values.notna()].astype(str)
+    allowed = slack * len(values)
+    blanks = len(values) - len(filled)
+    repeats = len(filled) - filled.nunique()
+    return blanks <= allowed and repeats <= allowed
 
 
 def _guess_key(
@@ -201,8 +213,9 @@ def _guess_key(
     by_column = {m["column"]: m["field"] for m in mappings}
     unmapped = [c for c in columns if c not in by_column]
     for column in unmapped:
-        if _KEY_NAME.fullmatch(normalise_column_name(column)) and _unique_and_full(sample, column):
-            return column, "an id-like name, unique in the sample"
+        id_name = _KEY_NAME.fullmatch(normalise_column_name(column))
+        if id_name and _unique_and_full(sample, column, slack=0.02):
+            return column, "an id-like name, (almost) unique in the sample"
     for column in unmapped:
         values = _non_null(sample, column).astype(str)
         id_like = values.str.fullmatch(r"[A-Za-z0-9/_\-]{1,30}").all() if len(values) else False

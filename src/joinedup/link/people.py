@@ -80,6 +80,10 @@ def _settings(threshold_u_pairs: float):  # type: ignore[no-untyped-def]
             cll.ExactMatchLevel("surname").configure(tf_adjustment_column="surname"),
             cll.JaroWinklerLevel("surname", 0.92),
             cll.CustomLevel(
+                "first_name_l = surname_r AND surname_l = first_name_r",
+                "surname and first name swapped",
+            ),
+            cll.CustomLevel(
                 "contains(surname_l, surname_r) OR contains(surname_r, surname_l)",
                 "one surname contains the other (double-barrelled)",
             ),
@@ -176,16 +180,19 @@ def link_people(
     say = progress or (lambda _msg: None)
     _quieten_splink()
     con.execute(_PREPARE_SQL)
-    names = con.execute("SELECT DISTINCT first_name FROM link_input WHERE first_name IS NOT NULL").df()
+    names = con.execute(
+        "SELECT DISTINCT first_name FROM link_input WHERE first_name IS NOT NULL"
+    ).df()
     names["first_name_variants"] = forename_variant_lists(names["first_name"])
-    frame = con.execute("SELECT * FROM link_input").fetch_arrow_table()
+    frame = con.execute("SELECT * FROM link_input").to_arrow_table()
 
     work = duckdb.connect()
     work.register("link_input_arrow", frame)
     work.register("name_variants", names)
     work.execute(
         "CREATE TABLE link_input AS SELECT l.*, CAST(v.first_name_variants AS VARCHAR[]) "
-        "AS first_name_variants FROM link_input_arrow l LEFT JOIN name_variants v USING (first_name)"
+        "AS first_name_variants FROM link_input_arrow l "
+        "LEFT JOIN name_variants v USING (first_name)"
     )
     work.unregister("link_input_arrow")
     work.unregister("name_variants")
@@ -199,10 +206,11 @@ def link_people(
         max_pairs=settings.max_pairs_for_u, seed=settings.seed
     )
     say("learning how often true matches agree (expectation maximisation)")
-    # Each session trains the comparisons that do not use its blocking columns. The first
-    # name comparison reads the surname too (its "swapped" level), so no session blocks on
-    # either name: date of birth trains names and address, the property trains the rest.
-    for rule in (block_on("dob"), block_on("uprn")):
+    # Each session trains the comparisons that do not use its blocking columns. Blocking on
+    # the property or on a date of birth alone would teach EM that "same household" is a
+    # match, so sessions block on contact details (nearly always the same person) and on
+    # the whole name (trains date of birth and address).
+    for rule in (block_on("email"), block_on("phone"), block_on("first_name", "surname")):
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(rule)
         except Exception as exc:  # a session with no pairs cannot train; the others still can

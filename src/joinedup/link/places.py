@@ -98,8 +98,10 @@ def resolve_addresses(
         _write_output(con)
         tick("write")
     finally:
-        drop_work_tables(con, RESULT_TABLES + ("_jp_given", "_jp_cand", "_jp_settle_c",
-                                               "_jp_fz", "_jp_fz_scored"))
+        drop_work_tables(
+            con,
+            RESULT_TABLES + ("_jp_given", "_jp_cand", "_jp_settle_c", "_jp_fz", "_jp_fz_scored"),
+        )
     return _summary(con, time.perf_counter() - started)
 
 

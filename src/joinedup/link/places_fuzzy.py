@@ -33,7 +33,7 @@ MAX_STREET_WORDS = 5
 STREET_JW = 0.9
 
 
-def _covered(cand: str, inp: str) -> str:
+def covered(cand: str, inp: str) -> str:
     """SQL: how many tokens of list `cand` appear (allowing small typos) in list `inp`."""
     return f"""len(list_filter({cand}, ct -> list_contains({inp}, ct) OR (len(ct) >= 4 AND
         coalesce(list_max(list_transform({inp}, it -> jaro_winkler_similarity(ct, it))), 0)
@@ -49,39 +49,51 @@ def run_fuzzy(con: duckdb.DuckDBPyConnection) -> int:
         ANTI JOIN (SELECT rid FROM _jp_shellhit WHERE via = 'stage') s USING (rid)
         WHERE len(i.toks) > 0
     """)
-    # Streets the input names: a run of its words equal to a street, or within
-    # Jaro-Winkler 0.9 of one with the same number of words and the same first or last
-    # word (so one of the two may carry a typo).
+    # Streets the input names: a run of its words equal to a street; and, for records with
+    # no usable postcode (so no postcode block), also a run within Jaro-Winkler 0.9 of a
+    # street with as many words and the same first or last word (one may carry a typo).
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _jp_fz_grams AS
+        SELECT DISTINCT rid, no_pc, toks[s:s + n - 1] AS gram, n,
+               array_to_string(toks[s:s + n - 1], ' ') AS gk
+        FROM (SELECT rid, toks, pc IS NULL OR NOT pc_known AS no_pc,
+                     unnest(range(1, len(toks) + 1)) AS s FROM _jp_fz_todo),
+             (SELECT unnest(range(1, {MAX_STREET_WORDS + 1})) AS n)
+        WHERE s + n - 1 <= len(toks)
+    """)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _jp_fz_streets AS
         WITH streets AS (
-            SELECT DISTINCT st_t, array_to_string(st_t, ' ') AS skey, len(st_t) AS n,
-                   st_t[1] AS first, st_t[-1] AS last
+            SELECT DISTINCT st_k, len(st_t) AS n, st_t[1] AS first, st_t[-1] AS last
             FROM _jp_gz WHERE len(st_t) BETWEEN 1 AND {MAX_STREET_WORDS}
-        ),
-        grams AS (
-            SELECT DISTINCT rid, toks[s:s + n - 1] AS gram, n
-            FROM (SELECT rid, toks, unnest(range(1, len(toks) + 1)) AS s FROM _jp_fz_todo),
-                 (SELECT unnest(range(1, {MAX_STREET_WORDS + 1})) AS n)
-            WHERE s + n - 1 <= len(toks)
         )
-        SELECT g.rid, s.st_t, bool_or(g.gram = s.st_t) AS exact
-        FROM grams g JOIN streets s
+        SELECT g.rid, s.st_k, true AS exact
+        FROM _jp_fz_grams g JOIN streets s ON s.st_k = g.gk
+        UNION
+        SELECT g.rid, s.st_k, false
+        FROM _jp_fz_grams g JOIN streets s
             ON s.n = g.n AND (s.last = g.gram[-1] OR (s.n > 1 AND s.first = g.gram[1]))
-        WHERE g.gram = s.st_t
-           OR jaro_winkler_similarity(array_to_string(g.gram, ' '), s.skey) >= {STREET_JW}
-        GROUP BY ALL
+        WHERE g.no_pc AND s.st_k <> g.gk
+          AND jaro_winkler_similarity(g.gk, s.st_k) >= {STREET_JW}
     """)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _jp_fz AS
         WITH named AS (
-            SELECT rid, list(st_t) FILTER (WHERE exact) AS named_streets
+            SELECT rid, list(st_k) FILTER (WHERE exact) AS named_streets
             FROM _jp_fz_streets GROUP BY rid
         ),
         blocked AS (
             SELECT t.rid, g.uprn FROM _jp_fz_todo t JOIN _jp_gz g ON g.pc = t.pc
             UNION
-            SELECT s.rid, g.uprn FROM _jp_fz_streets s JOIN _jp_gz g ON g.st_t = s.st_t
+            -- on a named street, only dwellings sharing an identifier with the record
+            -- (or, for a record without one, dwellings without one)
+            SELECT s.rid, g.uprn
+            FROM _jp_fz_streets s
+            JOIN (SELECT rid, unnest(CASE WHEN len(ids) = 0 THEN [''] ELSE ids END) AS id
+                  FROM _jp_fz_todo) ti USING (rid)
+            JOIN (SELECT uprn, st_k, unnest(CASE WHEN len(ids) = 0 THEN [''] ELSE ids END)
+                         AS id FROM _jp_gz) g
+                ON g.st_k = s.st_k AND g.id = ti.id
         )
         SELECT t.rid, g.uprn, t.toks, g.pao_name, g.pao_num,
                t.id_seq = g.id_seq OR (t.id_seq_nofloor = g.id_seq AND len(g.sao_ids) > 0)
@@ -94,10 +106,10 @@ def run_fuzzy(con: duckdb.DuckDBPyConnection) -> int:
                coalesce(g.pc = t.pc, false) AS same_pc,
                coalesce(g.outcode = t.outcode, false) AS same_oc,
                len(list_intersect(t.loc_in, g.loc_t)) > 0 AS same_loc,
-               t.pc_known, damerau_levenshtein(g.pc, t.pc) AS pc_edits,
+               t.pc_known, t.pc_outside, damerau_levenshtein(g.pc, t.pc) AS pc_edits,
                -- the input names another street of the district outright
                coalesce(len(n.named_streets) > 0
-                        AND NOT list_contains(n.named_streets, g.st_t), false)
+                        AND NOT list_contains(n.named_streets, g.st_k), false)
                    AS street_conflict
         FROM blocked b JOIN _jp_fz_todo t USING (rid) JOIN _jp_gz g USING (uprn)
         LEFT JOIN named n USING (rid)
@@ -123,8 +135,8 @@ def run_fuzzy(con: duckdb.DuckDBPyConnection) -> int:
         s AS (
             SELECT *,
                 CASE WHEN len(words) = 0 THEN 0.0
-                     ELSE {_covered("words", "toks")} / len(words) END AS cover,
-                len(pao_name) = 0 OR {_covered("pao_name", "head")} = len(pao_name)
+                     ELSE {covered("words", "toks")} / len(words) END AS cover,
+                len(pao_name) = 0 OR {covered("pao_name", "head")} = len(pao_name)
                     AS name_ok
             FROM w
         )
@@ -138,9 +150,10 @@ def run_fuzzy(con: duckdb.DuckDBPyConnection) -> int:
             -- the postcode's only dwelling with these numbers, and no other street named
             OR (same_pc AND same_ids AND NOT street_conflict
                 AND (n_same_in_pc = 1 OR len(in_words) = 0))
-            -- elsewhere: no postcode, or one a keying slip away from the candidate's
+            -- elsewhere: no postcode, an unknown one in the district, or one a keying
+            -- slip away from the candidate's
             OR (NOT same_pc AND cover >= {MIN_COVER_ELSEWHERE}
-                AND (NOT pc_known OR pc_edits <= 1))
+                AND ((NOT pc_known AND NOT pc_outside) OR pc_edits <= 1))
           )
     """)
     con.execute(f"""
@@ -152,6 +165,6 @@ def run_fuzzy(con: duckdb.DuckDBPyConnection) -> int:
         FROM r WHERE score > best - {MARGIN}
     """)
     settled = settle(con, "_jp_cand", "fuzzy")
-    for name in ("_jp_fz_todo", "_jp_fz_streets", "_jp_fz", "_jp_fz_scored"):
+    for name in ("_jp_fz_todo", "_jp_fz_grams", "_jp_fz_streets", "_jp_fz", "_jp_fz_scored"):
         con.execute(f"DROP TABLE IF EXISTS {name}")
     return settled

@@ -9,7 +9,10 @@ streets sharing a word with them), and its best candidate is accepted only when
 * its match weight is at least MIN_MATCH_WEIGHT and it beats the runner-up by at least
   MIN_DISTINGUISHABILITY (uk-address-matcher's own "distinguishability"), and
 * the identifiers agree as in the fuzzy stage (no house or flat number the candidate
-  lacks, every flat number of the candidate present), and
+  lacks, every flat number of the candidate present), a building name that is the
+  candidate's only identifier is in the record, and a candidate outside the record's
+  postcode is allowed by the same postcode rule as there and has half its street words
+  in the record, and
 * the shared safety rules pass (places_settle: no parent for a flat, shells ambiguous).
 
 Otherwise the record stays unmatched, or 'ambiguous' with the model's top candidates when
@@ -23,13 +26,14 @@ import logging
 
 import duckdb
 
+from joinedup.link.places_fuzzy import covered
 from joinedup.link.places_settle import MAX_CANDIDATES, settle
 
 MIN_MATCH_WEIGHT = 10.0
 MIN_DISTINGUISHABILITY = 5.0
 AMBIGUOUS_WITHIN = 5.0
 STREETS_PER_RECORD = 3
-_MODEL_TABLES = ("_jp_m_messy", "_jp_m_canon", "_jp_m_best")
+_MODEL_TABLES = ("_jp_m_messy", "_jp_m_canon", "_jp_m_best", "_jp_m_checked")
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +82,8 @@ def run_model(con: duckdb.DuckDBPyConnection) -> int:
         ),
         picked AS (
             SELECT * FROM scored WHERE has_rare
-            QUALIFY row_number() OVER (PARTITION BY rid ORDER BY shared DESC) <= {STREETS_PER_RECORD}
+            QUALIFY row_number() OVER (PARTITION BY rid ORDER BY shared DESC)
+                <= {STREETS_PER_RECORD}
         )
         SELECT DISTINCT g.uprn AS unique_id, g.address_concat, g.pc AS postcode
         FROM _jp_gz g
@@ -93,32 +98,41 @@ def run_model(con: duckdb.DuckDBPyConnection) -> int:
     )
     _match(con)
     con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _jp_m_checked AS
+        SELECT m.rid, m.uprn, m.match_weight, m.rank, m.dist,
+               (i.id_seq = g.id_seq
+                OR (i.id_seq_nofloor = g.id_seq AND len(g.sao_ids) > 0)
+                OR (len(i.ids) > 0 AND len(g.pao_name) > 0
+                    AND list_has_all(g.ids, i.ids) AND list_has_all(i.ids, g.sao_ids)))
+               -- a building name that is the only identifier must be in the record
+               AND (len(g.pao_num) > 0 OR len(g.pao_name) = 0
+                    OR {covered("g.pao_name", "i.toks")} = len(g.pao_name))
+               -- another postcode only as the fuzzy stage allows it, and with the street
+               AND (coalesce(g.pc = i.pc, false)
+                    OR (((NOT i.pc_known AND NOT i.pc_outside)
+                         OR damerau_levenshtein(g.pc, i.pc) <= 1)
+                        AND len(g.st_t) > 0
+                        AND {covered("g.st_t", "i.toks")} * 2 >= len(g.st_t)))
+                   AS ok
+        FROM _jp_m_best m
+        JOIN _jp_in i USING (rid)
+        JOIN _jp_gz g USING (uprn)
+    """)
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _jp_cand AS
-        WITH b AS (
-            SELECT m.rid, m.uprn, m.match_weight, m.rank, m.dist,
-                   i.id_seq = g.id_seq
-                   OR (i.id_seq_nofloor = g.id_seq AND len(g.sao_ids) > 0)
-                   OR (len(i.ids) > 0 AND len(g.pao_name) > 0
-                       AND list_has_all(g.ids, i.ids) AND list_has_all(i.ids, g.sao_ids))
-                       AS ids_ok
-            FROM _jp_m_best m
-            JOIN _jp_in i USING (rid)
-            JOIN _jp_gz g USING (uprn)
-        ),
-        top AS (SELECT * FROM b WHERE rank = 1)
+        WITH top AS (SELECT * FROM _jp_m_checked WHERE rank = 1)
         -- a clear winner
         SELECT rid, uprn, 1.0 / (1.0 + pow(2.0, -match_weight)) AS score
         FROM top
-        WHERE ids_ok AND match_weight >= {MIN_MATCH_WEIGHT}
+        WHERE ok AND match_weight >= {MIN_MATCH_WEIGHT}
           AND coalesce(dist, 99) >= {MIN_DISTINGUISHABILITY}
         UNION ALL
-        -- close candidates that all keep the identifiers: ambiguous between them
+        -- close candidates that all pass the checks: ambiguous between them
         SELECT b.rid, b.uprn, 1.0 / (1.0 + pow(2.0, -b.match_weight))
-        FROM b JOIN top t USING (rid)
+        FROM _jp_m_checked b JOIN top t USING (rid)
         WHERE t.match_weight >= {MIN_MATCH_WEIGHT}
           AND coalesce(t.dist, 99) < {MIN_DISTINGUISHABILITY}
-          AND b.ids_ok AND b.match_weight > t.match_weight - {AMBIGUOUS_WITHIN}
-          AND b.rank <= {MAX_CANDIDATES}
+          AND b.ok AND b.match_weight > t.match_weight - {AMBIGUOUS_WITHIN}
     """)
     settled = settle(con, "_jp_cand", "model")
     for name in _MODEL_TABLES:

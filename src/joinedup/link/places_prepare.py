@@ -35,62 +35,73 @@ def prepare_gazetteer(con: duckdb.DuckDBPyConnection) -> None:
     """Build `_jp_gz`, `_jp_gkey` and `_jp_places` from `gazetteer`."""
     # Tokenise each distinct text once: an LLPG repeats its streets, building names and
     # localities thousands of times, and the regex chain is the costly part.
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE _jp_gtok AS
-        SELECT txt, jp_tokens(txt) AS toks FROM (
-            SELECT sao_text::VARCHAR AS txt FROM gazetteer
-            UNION SELECT pao_text::VARCHAR FROM gazetteer
-            UNION SELECT street::VARCHAR FROM gazetteer
-            UNION SELECT locality::VARCHAR FROM gazetteer
-            UNION SELECT town::VARCHAR FROM gazetteer
-        ) WHERE txt IS NOT NULL
-    """)
     con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _jp_gtok AS
+        WITH d AS (
+            SELECT txt, jp_tokens(txt) AS toks FROM (
+                SELECT sao_text::VARCHAR AS txt FROM gazetteer
+                UNION SELECT pao_text::VARCHAR FROM gazetteer
+                UNION SELECT street::VARCHAR FROM gazetteer
+                UNION SELECT locality::VARCHAR FROM gazetteer
+                UNION SELECT town::VARCHAR FROM gazetteer
+            ) WHERE txt IS NOT NULL
+        )
+        SELECT txt, toks, array_to_string(toks, ' ') AS k,
+               list_filter(toks, t -> {_IS_ID}) AS id_seq,
+               list_filter(toks, t -> NOT {_IS_ID}) AS name_t
+        FROM d
+    """)
+    con.execute("""
         CREATE OR REPLACE TEMP TABLE _jp_gz AS
-        WITH g AS (
-            SELECT
-                trim(z.uprn) AS uprn,
-                nullif(trim(z.parent_uprn), '') AS parent_uprn,
-                nullif(upper(trim(z.postcode)), '') AS pc,
-                nullif(split_part(upper(trim(z.postcode)), ' ', 1), '') AS outcode,
-                coalesce(s.toks, []) AS sao_t,
-                coalesce(p.toks, []) AS pao_t,
-                coalesce(st.toks, []) AS st_t,
-                coalesce(l.toks, []) AS loc_t,
-                coalesce(l.toks, []) || coalesce(tw.toks, []) AS place_t,
-                coalesce(upper(trim(z.property_class)), '') = 'PP' AS is_shell,
-                concat_ws(', ', nullif(trim(z.sao_text), ''), nullif(trim(z.pao_text), ''),
-                          nullif(trim(z.street), ''), nullif(trim(z.locality), ''),
-                          nullif(trim(z.town), '')) AS address_concat
-            FROM (
-                SELECT uprn::VARCHAR AS uprn, parent_uprn::VARCHAR AS parent_uprn,
-                       sao_text::VARCHAR AS sao_text, pao_text::VARCHAR AS pao_text,
-                       street::VARCHAR AS street, locality::VARCHAR AS locality,
-                       town::VARCHAR AS town, postcode::VARCHAR AS postcode,
-                       property_class::VARCHAR AS property_class
-                FROM gazetteer
-            ) z
-            LEFT JOIN _jp_gtok s ON s.txt = z.sao_text
-            LEFT JOIN _jp_gtok p ON p.txt = z.pao_text
-            LEFT JOIN _jp_gtok st ON st.txt = z.street
-            LEFT JOIN _jp_gtok l ON l.txt = z.locality
-            LEFT JOIN _jp_gtok tw ON tw.txt = z.town
-            WHERE nullif(trim(z.uprn), '') IS NOT NULL
+        WITH z AS (
+            SELECT trim(uprn::VARCHAR) AS uprn,
+                   nullif(trim(parent_uprn::VARCHAR), '') AS parent_uprn,
+                   sao_text::VARCHAR AS sao_text, pao_text::VARCHAR AS pao_text,
+                   street::VARCHAR AS street, locality::VARCHAR AS locality,
+                   town::VARCHAR AS town,
+                   nullif(upper(trim(postcode::VARCHAR)), '') AS pc,
+                   coalesce(upper(trim(property_class::VARCHAR)), '') = 'PP' AS is_shell
+            FROM gazetteer
+            WHERE nullif(trim(uprn::VARCHAR), '') IS NOT NULL
         ),
         kids AS (
             SELECT parent_uprn, list(uprn ORDER BY uprn) AS children
-            FROM g WHERE parent_uprn IS NOT NULL GROUP BY parent_uprn
+            FROM z WHERE parent_uprn IS NOT NULL GROUP BY parent_uprn
         )
         SELECT
-            g.*,
-            list_filter(pao_t, t -> NOT {_IS_ID}) AS pao_name,
-            list_filter(pao_t, t -> {_IS_ID}) AS pao_num,
-            jp_ids_of(sao_t) AS sao_ids,
-            jp_ids_of(sao_t || pao_t || st_t) AS ids,
-            jp_id_seq(sao_t || pao_t || st_t) AS id_seq,
-            len(sao_t) > 0 AS has_sao,
-            coalesce(kids.children, []) AS children
-        FROM g LEFT JOIN kids ON kids.parent_uprn = g.uprn
+            z.uprn, z.parent_uprn, z.pc,
+            nullif(split_part(z.pc, ' ', 1), '') AS outcode,
+            coalesce(s.toks, []) AS sao_t,
+            coalesce(p.toks, []) AS pao_t,
+            coalesce(st.toks, []) AS st_t,
+            coalesce(st.k, '') AS st_k,
+            coalesce(l.toks, []) AS loc_t,
+            coalesce(l.toks, []) || coalesce(tw.toks, []) AS place_t,
+            z.is_shell,
+            concat_ws(', ', nullif(trim(z.sao_text), ''), nullif(trim(z.pao_text), ''),
+                      nullif(trim(z.street), ''), nullif(trim(z.locality), ''),
+                      nullif(trim(z.town), '')) AS address_concat,
+            coalesce(p.name_t, []) AS pao_name,
+            coalesce(p.id_seq, []) AS pao_num,
+            coalesce(s.id_seq, []) AS sao_ids,
+            coalesce(s.id_seq, []) || coalesce(p.id_seq, []) || coalesce(st.id_seq, [])
+                AS id_seq,
+            list_sort(list_distinct(coalesce(s.id_seq, []) || coalesce(p.id_seq, [])
+                                    || coalesce(st.id_seq, []))) AS ids,
+            s.toks IS NOT NULL AND len(s.toks) > 0 AS has_sao,
+            coalesce(kids.children, []) AS children,
+            -- key parts, for _jp_gkey
+            nullif(s.k, '') AS k_sao, nullif(p.k, '') AS k_pao,
+            nullif(array_to_string(p.name_t, ' '), '') AS k_name,
+            nullif(array_to_string(p.id_seq, ' '), '') AS k_num,
+            nullif(st.k, '') AS k_st
+        FROM z
+        LEFT JOIN _jp_gtok s ON s.txt = z.sao_text
+        LEFT JOIN _jp_gtok p ON p.txt = z.pao_text
+        LEFT JOIN _jp_gtok st ON st.txt = z.street
+        LEFT JOIN _jp_gtok l ON l.txt = z.locality
+        LEFT JOIN _jp_gtok tw ON tw.txt = z.town
+        LEFT JOIN kids ON kids.parent_uprn = z.uprn
     """)
     con.execute("DROP TABLE _jp_gtok")
     # Variants: 0 full (name before number), 1 name without number, 2 number without
@@ -100,27 +111,30 @@ def prepare_gazetteer(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _jp_gkey AS
         WITH v AS (
-            SELECT uprn, pc, outcode, unnest([
-                {'variant': 0, 'toks': sao_t || pao_name || pao_num || st_t},
-                {'variant': 1, 'toks': CASE WHEN len(pao_name) > 0 AND len(pao_num) > 0
-                                           THEN sao_t || pao_name || st_t END},
-                {'variant': 2, 'toks': CASE WHEN len(pao_name) > 0 AND len(pao_num) > 0
-                                           THEN sao_t || pao_num || st_t END},
-                {'variant': 3, 'toks': CASE WHEN len(pao_name) > 0 AND len(st_t) > 0
-                                           THEN sao_t || pao_name || pao_num END},
-                {'variant': 4, 'toks': CASE WHEN len(pao_name) > 0 AND len(pao_num) > 0
-                                               AND len(st_t) > 0
-                                           THEN sao_t || pao_name END},
-                {'variant': 5, 'toks': CASE WHEN pao_t <> pao_name || pao_num
-                                           THEN sao_t || pao_t || st_t END}
-            ]) AS v
+            SELECT uprn, pc, outcode, k_sao, k_name, k_num, k_st, k_pao,
+                   k_name IS NOT NULL AND k_num IS NOT NULL AS has_both
             FROM _jp_gz
+        ),
+        k AS (
+            SELECT uprn, pc, outcode, 0 AS variant,
+                   concat_ws(' ', k_sao, k_name, k_num, k_st) AS key FROM v
+            UNION ALL
+            SELECT uprn, pc, outcode, 1, concat_ws(' ', k_sao, k_name, k_st) FROM v WHERE has_both
+            UNION ALL
+            SELECT uprn, pc, outcode, 2, concat_ws(' ', k_sao, k_num, k_st) FROM v WHERE has_both
+            UNION ALL
+            SELECT uprn, pc, outcode, 3, concat_ws(' ', k_sao, k_name, k_num) FROM v
+            WHERE k_name IS NOT NULL AND k_st IS NOT NULL
+            UNION ALL
+            SELECT uprn, pc, outcode, 4, concat_ws(' ', k_sao, k_name) FROM v
+            WHERE has_both AND k_st IS NOT NULL
+            UNION ALL
+            SELECT uprn, pc, outcode, 5, concat_ws(' ', k_sao, k_pao, k_st) FROM v
+            WHERE k_pao IS DISTINCT FROM concat_ws(' ', k_name, k_num)
         )
-        SELECT uprn, pc, outcode, array_to_string(v.toks, ' ') AS key,
-               min(v.variant) AS variant
-        FROM v
-        WHERE v.toks IS NOT NULL AND len(v.toks) > 0
-        GROUP BY ALL
+        SELECT uprn, pc, outcode, key, min(variant) AS variant
+        FROM k WHERE key <> ''
+        GROUP BY uprn, pc, outcode, key
     """)
     extra = ", ".join(f"('{w}')" for w in _EXTRA_PLACE_WORDS)
     con.execute(f"""
@@ -175,6 +189,9 @@ def prepare_inputs(con: duckdb.DuckDBPyConnection) -> int:
         SELECT d.* EXCLUDE (n_place, locwords),
             split_part(pc, ' ', 1) AS outcode,
             known.pc IS NOT NULL AS pc_known,
+            -- a postcode outside the gazetteer's outward codes: the record is elsewhere
+            d.pc IS NOT NULL AND split_part(d.pc, ' ', 1) NOT IN (
+                SELECT outcode FROM _jp_gz WHERE outcode IS NOT NULL) AS pc_outside,
             toks_all[1:len(toks_all) - n_place] AS toks,
             len(toks_all) - n_place AS n_content,
             list_filter(toks_all[len(toks_all) - n_place + 1:],

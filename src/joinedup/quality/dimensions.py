@@ -41,7 +41,9 @@ class CheckResult:
 
 def score_profile(profile: ColumnProfile) -> list[DimensionScore]:
     def make(dimension: str, passed: int, checked: int) -> DimensionScore:
-        return DimensionScore(profile.source, profile.column, profile.field, dimension, passed, checked)
+        return DimensionScore(
+            profile.source, profile.column, profile.field, dimension, passed, checked
+        )
 
     return [
         make("completeness", profile.filled, profile.records),

@@ -1,7 +1,8 @@
 """What every standardiser returns, and the few helpers they share.
 
-Standardisers are vectorised: they work on a whole pandas Series at once with pyarrow-backed
-string operations, so a million-row source is cleaned in seconds. Each returns the clean
+Standardisers are vectorised: they work on a whole pandas Series at once with Arrow string
+kernels, with no Python loop per row (Python only ever sees distinct values, and only for
+the rare ones Arrow cannot handle, such as accented letters). Each returns the clean
 values and, beside them, a short reason for every value it had to reject. A reason never
 contains the value itself: reasons end up in logs, quality reports and quarantine
 summaries, and the values are personal data.

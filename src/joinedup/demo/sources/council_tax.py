@@ -77,7 +77,9 @@ def build(world: World, out_dir: Path, rules: RecordingErrors = COUNCIL_TAX_ERRO
     return SourceOutput(NAME, path, len(lines), records, quarantine, _config(world))
 
 
-def _rows(world: World, acc: pd.DataFrame, rules: RecordingErrors, rng) -> pd.DataFrame:
+def _rows(
+    world: World, acc: pd.DataFrame, rules: RecordingErrors, rng: np.random.Generator
+) -> pd.DataFrame:
     n = len(acc)
     person = acc["person"].to_numpy()
     prop = acc["prop"].to_numpy()
@@ -158,7 +160,9 @@ def _csv_lines(frame: pd.DataFrame, header: bool = False) -> np.ndarray:
     return np.array(text.split("\n")[:-1], dtype=object)
 
 
-def _bad_rows(frame: pd.DataFrame, lines: np.ndarray, rules: RecordingErrors, rng):
+def _bad_rows(
+    frame: pd.DataFrame, lines: np.ndarray, rules: RecordingErrors, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Planted rows the ingest must quarantine, and the data rows they follow."""
     n = len(frame)
     if n == 0:

@@ -20,7 +20,7 @@ from joinedup.demo import errors
 from joinedup.demo.population import FEMALE
 from joinedup.demo.rates import ELECTORAL_REGISTER_ERRORS, RecordingErrors
 from joinedup.demo.sources import render
-from joinedup.demo.sources.base import MALFORMED_ROW, SourceOutput, SourceSpec, col, describe
+from joinedup.demo.sources.base import SourceOutput, SourceSpec, col, describe
 from joinedup.demo.world import World
 from joinedup.demo.xlsx import Column, write_xlsx
 
@@ -74,8 +74,11 @@ def build(
     alive = np.isnat(people["dod"].to_numpy()[person])
     attainer = alive & (age >= 16) & (age < 18)
     attains = np.where(attainer, dt.add_years(people["dob"].to_numpy()[person], 18), dt.NAT)
-    # 'G': an EU citizen entitled to vote at local elections only.
-    markers = np.where(rng.random(n) < 0.02, "G", "").astype(object)
+    # Franchise markers (Electoral Commission, "Running electoral registration - England"):
+    # 'G' an EU citizen on the local government register, changed to 'B' once the 2024
+    # review confirms their eligibility under the new franchise.
+    u = rng.random(n)
+    markers = np.where(u < 0.015, "G", np.where(u < 0.02, "B", "")).astype(object)
     number = entries["elector_number"].to_numpy(dtype=object)
     title = people["title"].to_numpy(dtype=object)[person]
     title = np.where(
@@ -113,9 +116,9 @@ def build(
     footer = f"Total electors: {n:,}"
     header_row = write_xlsx(path, SHEET, titles(world), columns, footer)
     records = pd.DataFrame({"record_key": number, "person": person, "prop": prop})
-    # The footer is a row of the sheet that is not an elector.
-    quarantine = pd.DataFrame({"row_number": [n + 1], "reason": [MALFORMED_ROW]})
-    return SourceOutput(NAME, path, n + 1, records, quarantine, _config(world, header_row))
+    # Title rows and the footer are the export's framing, not rows of data: a reader drops
+    # them, so nothing here is expected in quarantine.
+    return SourceOutput(NAME, path, n, records, config=_config(world, header_row))
 
 
 def _ordered_entries(world: World) -> pd.DataFrame:
