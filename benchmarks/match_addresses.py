@@ -414,21 +414,17 @@ def run_reference(gaz: pd.DataFrame, messy: pd.DataFrame) -> tuple[pd.DataFrame,
     from uk_address_matcher import AddressMatcher
 
     con = duckdb.connect()
-    canon = pd.DataFrame(  # noqa: F841 - read by DuckDB's replacement scan
-        {
-            "unique_id": gaz["uprn"],
-            "address_concat": (
-                gaz[["sao_text", "pao_text", "street", "locality", "town"]]
-                .replace("", None)
-                .apply(lambda r: ", ".join(v for v in r if v), axis=1)
-            ),
-            "postcode": gaz["postcode"],
-        }
-    )
+    load_gazetteer(con, gaz)
+    con.execute("""
+        CREATE TABLE canon AS
+        SELECT uprn AS unique_id,
+               concat_ws(', ', sao_text, pao_text, street, locality, town) AS address_concat,
+               postcode
+        FROM gazetteer
+    """)
     mess = messy[["record_id", "address", "postcode"]].rename(  # noqa: F841
         columns={"record_id": "unique_id", "address": "address_concat"}
     )
-    con.execute("CREATE TABLE canon AS SELECT * FROM canon")
     con.execute("CREATE TABLE mess AS SELECT * FROM mess")
     started = time.perf_counter()
     matcher = AddressMatcher(

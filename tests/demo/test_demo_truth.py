@@ -38,7 +38,7 @@ def test_truth_covers_every_record_and_every_bad_row(demo: DemoSummary) -> None:
     gaz_uprns = set(pd.read_csv(demo.files["gazetteer"], dtype=str)["UPRN"])
     for source, keys in _file_keys(demo).items():
         bad = quarantine.loc[quarantine["source"] == source, "row_number"].astype(int)
-        bad_rows = set(bad - 1)
+        bad_rows = set(bad - 2)  # row numbers are file lines; line 1 is the header
         good = [k for i, k in enumerate(keys) if i not in bad_rows]
         truth = records[records["source"] == source]
         assert sorted(good) == sorted(truth["record_key"]), source
@@ -67,9 +67,9 @@ def test_planted_bad_rows_are_what_the_quarantine_truth_says(demo: DemoSummary) 
     for i, row in enumerate(ct):
         first_at.setdefault(row[0], i)
     for number, reason in zip(reasons["row_number"].astype(int), reasons["reason"], strict=True):
-        row = ct[number - 1]
+        row = ct[number - 2]
         if reason == "duplicate_key":
-            assert first_at[row[0]] < number - 1 and row == ct[first_at[row[0]]]
+            assert first_at[row[0]] < number - 2 and row == ct[first_at[row[0]]]
         elif reason == "missing_key":
             assert row[0] == "" and len(row) == 12
         elif reason == "malformed_row":
@@ -81,7 +81,7 @@ def test_planted_bad_rows_are_what_the_quarantine_truth_says(demo: DemoSummary) 
     deaths = pd.read_csv(demo.files["deaths"], dtype=str, keep_default_na=False)
     for number in quarantine.loc[quarantine["source"] == "deaths", "row_number"].astype(int):
         # A death notified twice: the repeat follows the first notification.
-        assert deaths.iloc[number - 1].equals(deaths.iloc[number - 2])
+        assert deaths.iloc[number - 2].equals(deaths.iloc[number - 3])
 
 
 def test_spd_truth_is_internally_consistent(demo: DemoSummary) -> None:

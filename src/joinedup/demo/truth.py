@@ -161,7 +161,9 @@ def write_truth(world: World, outputs: list[SourceOutput], truth_dir: Path) -> d
         pd.DataFrame(
             {
                 "source": out.name,
-                "row_number": out.quarantine["row_number"].to_numpy(),
+                # The file's line (CSV) or row (xlsx) as readers report it: data row
+                # numbers plus the lines above the first data row.
+                "row_number": out.quarantine["row_number"].to_numpy() + out.header_lines,
                 "reason": out.quarantine["reason"].to_numpy(),
             }
         )

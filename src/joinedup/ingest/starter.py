@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from joinedup.config import _FORMAT_BY_SUFFIX, FileFormat, ReadOptions
+from joinedup.config import FORMAT_BY_SUFFIX, FileFormat, ReadOptions
 from joinedup.ingest.guess import guess_mapping
 from joinedup.ingest.readers import ReaderError, ReadResult, read_source, sheet_names
 
@@ -80,11 +80,11 @@ def _read_folder(folder: Path) -> tuple[list[_Source], list[str]]:
         suffix = path.suffix.lower()
         if (
             not path.is_file()
-            or suffix not in _FORMAT_BY_SUFFIX
+            or suffix not in FORMAT_BY_SUFFIX
             or path.name.startswith((".", "~$"))
         ):
             continue
-        fmt = _FORMAT_BY_SUFFIX[suffix]
+        fmt = FORMAT_BY_SUFFIX[suffix]
         try:
             found = _read_tables(path, fmt)
         except ReaderError as exc:

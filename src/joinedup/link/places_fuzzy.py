@@ -118,6 +118,15 @@ def run_fuzzy(con: duckdb.DuckDBPyConnection) -> int:
            OR (t.id_seq_nofloor = g.id_seq AND len(g.sao_ids) > 0
                AND NOT list_bool_or(list_transform(g.id_seq,
                                                    x -> regexp_matches(x, '{FLOOR_TOKEN_RE}'))))
+           -- a flat in a house the LLPG does not divide ("FLAT 2, 14 HIGH ST", 14 has no
+           -- flats): the house, if all its own numbers follow the flat's, in the record's
+           -- postcode, and the street has no 14A (the flat may be 14A: BS7666 gives the
+           -- PAON number suffix for "a flat in a house with a separate outside entrance",
+           -- UK Government Data Standards Catalogue, PAON Start Number 1.0)
+           OR (NOT g.has_sao AND NOT g.is_shell AND len(g.children) = 0
+               AND NOT g.has_suffix_sibling AND g.pc = t.pc
+               AND len(g.id_seq) > 0 AND len(t.id_seq) = len(g.id_seq) + 1
+               AND t.id_seq[2:] = g.id_seq)
            OR (len(t.ids) > 0
                AND len(g.pao_name) > 0
                AND list_has_all(g.ids, t.ids)

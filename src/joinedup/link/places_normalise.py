@@ -13,9 +13,8 @@ The normal form is for comparison, not display:
   English council tax lists);
 * words run together with a street or building word split off (IVYCLOSE -> IVY CLOSE);
 * street and building abbreviations written out (RD -> ROAD, TCE -> TERRACE; ST and SAINT
-  both -> STREET, so "ST JOHNS RD" and "SAINT JOHNS ROAD" agree); the abbreviations are
-  the common ones of Royal Mail's thoroughfare descriptors and of uk-address-matcher's
-  list (data/address_abbreviations.json);
+  both -> STREET, so "ST JOHNS RD" and "SAINT JOHNS ROAD" agree); the list follows
+  uk-address-matcher's (its data/address_abbreviations.json) for the words we meet;
 * sub-building words (FLAT, APARTMENT, UNIT, ...) and THE dropped: the LLPG may say
   "APARTMENT 3" where a caseworker typed "FLAT 3"; the identifier "3" is what matters.
 

@@ -104,6 +104,17 @@ def prepare_gazetteer(con: duckdb.DuckDBPyConnection) -> None:
         LEFT JOIN kids ON kids.parent_uprn = z.uprn
     """)
     con.execute("DROP TABLE _jp_gtok")
+    # a house whose number also exists with a letter on the same street (14 and 14A)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _jp_gz AS
+        WITH sfx AS (
+            SELECT DISTINCT st_k, regexp_extract(pao_num[1], '^([0-9]+)[A-Z]$', 1) AS base
+            FROM _jp_gz WHERE len(pao_num) = 1 AND regexp_matches(pao_num[1], '^[0-9]+[A-Z]$')
+        )
+        SELECT g.*, sfx.base IS NOT NULL AS has_suffix_sibling
+        FROM _jp_gz g
+        LEFT JOIN sfx ON sfx.st_k = g.st_k AND len(g.pao_num) = 1 AND sfx.base = g.pao_num[1]
+    """)
     # Variants: 0 full (name before number), 1 name without number, 2 number without
     # name, 3 building without street, 4 name only, 5 the PAO in its original order.
     # Not "49A" for FLAT A, 49: in address-errors' profile of six councils' records a

@@ -29,6 +29,7 @@ class SourceOutput:
         default_factory=lambda: pd.DataFrame({"row_number": [], "reason": []})
     )
     config: dict[str, Any] = field(default_factory=dict)
+    header_lines: int = 1  # lines above the first data row (a CSV's header line)
 
 
 @dataclass(frozen=True)
