@@ -79,13 +79,21 @@ def init(
 @app.command()
 def run(config: Path = ConfigOption) -> None:
     """Run ingest, quality, address matching, person linking and the rules."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     from joinedup.ingest.pipeline import IngestError
     from joinedup.rules.model import RuleError
 
     hub = _open_hub(config)
+    columns = (TextColumn("{task.description:<40}"), BarColumn(), TimeElapsedColumn())
     try:
-        with console.status("starting") as status:
-            summary = hub.run(progress=lambda m: status.update(m))
+        with Progress(*columns, console=console, transient=True) as bar:
+            task = bar.add_task("starting", total=None)
+
+            def show(message: str, done: int, total: int) -> None:
+                bar.update(task, description=message, completed=done, total=total)
+
+            summary = hub.run(progress=show)
     except (IngestError, RuleError, ConfigError) as exc:
         _fail(f"{exc}\nthe run failed; the last good run is still served")
     table = Table(title=f"run {summary.run_id} (as of {summary.as_of})")

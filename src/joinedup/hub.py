@@ -47,7 +47,8 @@ from joinedup.store.runs import QualityResult, Run, SourceRun
 
 logger = logging.getLogger(__name__)
 
-Progress = Callable[[str], None]
+# Progress reports (what is happening, stages done, stages in all) for bars in the CLI.
+Progress = Callable[[str, int, int], None]
 
 _GAZETTEER_COLUMNS = [
     "uprn",
@@ -93,7 +94,15 @@ class Hub:
         """Run the whole pipeline; publish only when every stage succeeded."""
         import time
 
-        say = progress or (lambda _m: None)
+        report = progress or (lambda _m, _d, _t: None)
+        stages = len(self.config.sources) + 3
+        done = 0
+
+        def say(message: str, finished_stage: bool = False) -> None:
+            nonlocal done
+            done += finished_stage
+            report(message, done, stages)
+
         as_of = self.as_of()
         run_id = datetime.now().strftime("R%Y%m%dT%H%M%S") + "-" + secrets.token_hex(2)
         with self.store.session() as session:
@@ -108,6 +117,7 @@ class Hub:
             for source in self.config.sources.values():
                 say(f"ingesting {source.name}")
                 summary.loads.append(ingest_source(con, self.config, source, as_of))
+                say(f"ingested {source.name}", finished_stage=True)
             summary.seconds["ingest"] = time.perf_counter() - started
             self._build_gazetteer(con)
             build_records_table(con, self.config, as_of)
@@ -120,19 +130,22 @@ class Hub:
                 "WHERE address IS NOT NULL OR postcode IS NOT NULL OR uprn IS NOT NULL"
             )
             resolve_addresses(con)
+            say("addresses resolved", finished_stage=True)
             summary.seconds["places"] = time.perf_counter() - started
 
             started = time.perf_counter()
             say("linking people across sources")
-            people = link_people(con, self.config.link, progress=say)
+            people = link_people(con, self.config.link, progress=lambda m: say(m))
             summary.people_links, summary.entities = people.links, people.entities
             build_entity_tables(con, as_of.isoformat())
             summary.seconds["link_people"] = time.perf_counter() - started
+            say("people linked", finished_stage=True)
 
             say("running data matching rules")
             started = time.perf_counter()
             summary.matches = run_rules(con, self.config, as_of.isoformat())
             summary.seconds["rules"] = time.perf_counter() - started
+            say("rules run", finished_stage=True)
             con.execute("CHECKPOINT")
             con.close()
         except BaseException as exc:

@@ -62,6 +62,7 @@ class LinkEvidence:
     match_probability: float
     match_weight: float
     reasons: list[str]  # e.g. ["same date of birth: +8.1", "similar surname: +4.2"]
+    same_entity: bool = True  # False: the hub scored the pair and kept them apart
 
 
 @dataclass

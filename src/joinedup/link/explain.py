@@ -65,8 +65,12 @@ def explain_links(con: duckdb.DuckDBPyConnection, record_ids: list[str]) -> list
         return []
     labels = level_labels(model_row[0])
     frame = con.execute(
-        "SELECT * FROM person_links WHERE list_contains(?, record_id_l) "
-        "AND list_contains(?, record_id_r) ORDER BY match_weight DESC",
+        "SELECT l.*, coalesce(a.entity_id = b.entity_id, false) AS same_entity "
+        "FROM person_links l "
+        "LEFT JOIN person_clusters a ON a.record_id = l.record_id_l "
+        "LEFT JOIN person_clusters b ON b.record_id = l.record_id_r "
+        "WHERE list_contains(?, l.record_id_l) AND list_contains(?, l.record_id_r) "
+        "ORDER BY l.match_weight DESC",
         [record_ids, record_ids],
     ).df()
     evidence = []
@@ -88,6 +92,7 @@ def explain_links(con: duckdb.DuckDBPyConnection, record_ids: list[str]) -> list
                 match_probability=float(row["match_probability"]),
                 match_weight=float(row["match_weight"]),
                 reasons=reasons,
+                same_entity=bool(row["same_entity"]),
             )
         )
     return evidence

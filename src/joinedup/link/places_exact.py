@@ -5,7 +5,8 @@ Three paths, tried in order for the records not yet settled:
 1. 'exact': postcode + key. The input key may drop trailing locality/town words; the
    longest key that matches wins, then the most complete gazetteer variant.
 2. 'exact_outcode': the postcode's inward part is wrong (a typo) but the key is unique in
-   the outward code (district within the town).
+   the outward code (district within the town), and the record's postcode has no dwelling
+   with the record's numbers (else the street may be the wrong part).
 3. 'exact_district': no postcode, or an in-district postcode that the gazetteer does not
    know, and the key is unique in the whole gazetteer. Never for an out-of-district
    postcode: the record may well be at the same house number on a same-named street in
@@ -57,6 +58,9 @@ def run_exact(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             JOIN uniq u ON u.outcode = i.outcode AND u.key = k.key
             ANTI JOIN _jp_res r ON r.rid = i.rid
             ANTI JOIN (SELECT rid FROM _jp_shellhit WHERE via = 'stage') s ON s.rid = i.rid
+            -- the record's own postcode has a dwelling with its numbers: the street, not
+            -- the postcode, may be what is wrong, so this path cannot tell
+            ANTI JOIN _jp_gz own ON own.pc = i.pc AND own.id_seq = i.id_seq
         )
         {_BEST}
     """)

@@ -1,0 +1,87 @@
+"""The commands others script: each on the small demo council, checking what they print."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from joinedup.cli import app
+
+runner = CliRunner()
+
+
+def test_demo_data_writes_a_council_with_truth(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["demo-data", "--out", str(tmp_path / "c"), "--people", "200"])
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "c"
+    assert (folder / "joinedup.yaml").exists()
+    assert (folder / "truth" / "records.csv").exists()
+    assert (folder / "electoral_register.xlsx").exists()
+
+
+def test_run_quality_evaluate_and_export(fresh_demo_copy, tmp_path: Path) -> None:
+    config = str(fresh_demo_copy.config_path)
+    result = runner.invoke(app, ["run", "--config", config])
+    assert result.exit_code == 0, result.output
+    assert "council_tax" in result.output and "single_person_discount" in result.output
+
+    result = runner.invoke(app, ["quality", "--config", config])
+    assert result.exit_code == 0, result.output
+    assert "completeness" in result.output and "Postcode" in result.output
+
+    result = runner.invoke(
+        app, ["evaluate", "--config", config, "--truth", str(fresh_demo_copy.folder / "truth")]
+    )
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)
+    assert set(figures) >= {"sources", "person_links", "uprn", "rules"}
+    assert figures["sources"]["council_tax"]["rows_in"] == (
+        figures["sources"]["council_tax"]["records"]
+        + figures["sources"]["council_tax"]["quarantined"]
+    )
+
+    out = tmp_path / "entities.csv"
+    result = runner.invoke(app, ["export", "entities", "--config", config, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    with out.open(encoding="utf-8") as handle:
+        header = next(csv.reader(handle))
+    assert header[:4] == ["source", "record_key", "entity_id", "uprn"]
+
+
+def test_a_broken_config_is_reported_plainly(tmp_path: Path) -> None:
+    config = tmp_path / "joinedup.yaml"
+    config.write_text("hub: {name: x}\nsources:\n  ct: {file: a.csv}\n", encoding="utf-8")
+    result = runner.invoke(app, ["run", "--config", str(config)])
+    assert result.exit_code == 2
+    assert "source 'ct'" in result.output and "owner" in result.output
+
+
+def test_quality_before_any_run_says_what_to_do(tmp_path: Path) -> None:
+    config = tmp_path / "joinedup.yaml"
+    config.write_text(
+        "sources:\n  ct:\n    owner: x\n    file: a.csv\n    key: record_key\n"
+        "    columns: [{column: Ref, field: record_key}]\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["quality", "--config", str(config)])
+    assert result.exit_code == 2
+    assert "joinedup run" in result.output
+
+
+def test_init_writes_a_starter_config(tmp_path: Path) -> None:
+    folder = tmp_path / "files"
+    folder.mkdir()
+    (folder / "people.csv").write_text(
+        "Ref,Surname,Forename,Date of Birth,Postcode\n1,Smith,Jane,01/02/1980,AB1 2CD\n"
+        "2,Jones,Tom,03/04/1975,AB1 2CE\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["init", str(folder)])
+    assert result.exit_code == 0, result.output
+    text = (folder / "joinedup.yaml").read_text(encoding="utf-8")
+    assert "people.csv" in text and "surname" in text
+    again = runner.invoke(app, ["init", str(folder)])
+    assert again.exit_code == 2 and "--force" in again.output
