@@ -394,7 +394,7 @@ def score(answers: pd.DataFrame, messy: pd.DataFrame, gaz: pd.DataFrame) -> dict
 
 def run_joinedup(
     gaz: pd.DataFrame, messy: pd.DataFrame, *, use_model: bool
-) -> tuple[pd.DataFrame, float, dict[str, int]]:
+) -> tuple[pd.DataFrame, float, dict[str, object]]:
     from joinedup.link.places import resolve_addresses
 
     con = duckdb.connect()
@@ -406,7 +406,11 @@ def run_joinedup(
     seconds = time.perf_counter() - started
     out = con.execute("SELECT record_id, uprn, status, method FROM address_matches").df()
     con.close()
-    return out, seconds, summary.by_method
+    return (
+        out,
+        seconds,
+        {"by_method": summary.by_method, "seconds_by_step": summary.seconds_by_step},
+    )
 
 
 def run_reference(gaz: pd.DataFrame, messy: pd.DataFrame) -> tuple[pd.DataFrame, float]:
@@ -450,7 +454,7 @@ def _median_run(name: str, runs: int, fn) -> tuple[pd.DataFrame, dict[str, objec
         res = fn()
         out, secs = res[0], res[1]
         if len(res) > 2:
-            extra["by_method"] = res[2]
+            extra.update(res[2])
         seconds.append(secs)
         print(f"  {name} run {i + 1}/{runs}: {secs:.2f}s", flush=True)
     med = statistics.median(seconds)

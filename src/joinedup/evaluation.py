@@ -1,8 +1,8 @@
 """Measure a run against the synthetic council's ground truth.
 
-Pairwise precision/recall/F1 of person links, UPRN accuracy (right, wrong, flagged) and
-each rule's precision and recall. Only records that were loaded are scored for links;
-quarantined rows are counted separately.
+Pairwise and B-cubed precision/recall/F1 of person links, UPRN accuracy (right, wrong,
+flagged) and each rule's precision and recall. Only records that were loaded are scored for
+links; quarantined rows are counted separately.
 """
 
 from __future__ import annotations
@@ -63,25 +63,40 @@ def _source_counts(hub: Hub) -> dict[str, dict[str, int]]:
 
 
 def _pairwise(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    return cluster_scores(
+        con,
+        "SELECT e.entity_id, t.person_id FROM record_entities e JOIN truth t USING (record_id) "
+        "WHERE t.person_id IS NOT NULL AND t.person_id <> ''",
+    )
+
+
+def cluster_scores(con: duckdb.DuckDBPyConnection, scored_sql: str) -> dict[str, Any]:
+    """Pairwise and B-cubed precision/recall/F1 of predicted entities against true people.
+
+    `scored_sql` yields one row per scored record: (entity_id, person_id). Pairwise counts
+    record pairs, so big clusters dominate it; B-cubed (Bagga and Baldwin, 1998) averages
+    per record the share of its predicted cluster that is truly it (precision) and the
+    share of its true person that its cluster holds (recall), so every record counts once.
+    """
     row = con.execute(
-        """
-        WITH scored AS (
-            SELECT e.entity_id, t.person_id
-            FROM record_entities e JOIN truth t USING (record_id)
-            WHERE t.person_id IS NOT NULL AND t.person_id <> ''
-        ),
-        both_ AS (SELECT count(*) AS n FROM scored GROUP BY entity_id, person_id),
-        pred AS (SELECT count(*) AS n FROM scored GROUP BY entity_id),
-        true_ AS (SELECT count(*) AS n FROM scored GROUP BY person_id)
+        f"""
+        WITH scored AS ({scored_sql}),
+        both_ AS (SELECT entity_id, person_id, count(*) AS n FROM scored
+                  GROUP BY entity_id, person_id),
+        pred AS (SELECT entity_id, count(*) AS n FROM scored GROUP BY entity_id),
+        true_ AS (SELECT person_id, count(*) AS n FROM scored GROUP BY person_id)
         SELECT (SELECT sum(n * (n - 1) / 2) FROM both_),
                (SELECT sum(n * (n - 1) / 2) FROM pred),
                (SELECT sum(n * (n - 1) / 2) FROM true_),
-               (SELECT count(*) FROM scored)
+               (SELECT count(*) FROM scored),
+               (SELECT sum(b.n * b.n / p.n) FROM both_ b JOIN pred p USING (entity_id)),
+               (SELECT sum(b.n * b.n / t.n) FROM both_ b JOIN true_ t USING (person_id))
         """
     ).fetchone()
     assert row is not None
-    tp, predicted, actual, scored = (float(v or 0) for v in row)
+    tp, predicted, actual, scored, b3_p, b3_r = (float(v or 0) for v in row)
     precision, recall = _ratio(tp, predicted), _ratio(tp, actual)
+    b_precision, b_recall = _ratio(b3_p, scored), _ratio(b3_r, scored)
     return {
         "records_scored": int(scored),
         "true_pairs": int(actual),
@@ -90,6 +105,9 @@ def _pairwise(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "precision": precision,
         "recall": recall,
         "f1": _f1(precision, recall),
+        "bcubed_precision": b_precision,
+        "bcubed_recall": b_recall,
+        "bcubed_f1": _f1(b_precision, b_recall),
     }
 
 

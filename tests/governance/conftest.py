@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from joinedup.store.db import OperationalStore
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> OperationalStore:
-    return OperationalStore.for_data_dir(tmp_path / "data")
+def store(operational_store: OperationalStore) -> OperationalStore:
+    """Every governance test runs on SQLite and, when a server is given, PostgreSQL."""
+    return operational_store

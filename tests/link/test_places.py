@@ -139,7 +139,12 @@ CASES: dict[str, tuple[str, str | None, str | None, tuple[str, str | None, str |
         None,
         ("ambiguous", None, "parent_shell"),
     ),
-    "flat_on_house": ("FLAT 2, 14 HIGH STREET", "ZZ1 1AA", None, ("unmatched", None, None)),
+    # a flat the LLPG does not divide from its house: the house, unless it may be 12A
+    "flat_in_house": ("FLAT 2, 14 HIGH STREET", "ZZ1 1AA", None, ("matched", "1004", "fuzzy")),
+    "flat_bare_word": ("FLAT, 14 HIGH STREET", "ZZ1 1AA", None, ("matched", "1004", "exact")),
+    "flat_maybe_suffix": ("FLAT 2, 12 HIGH STREET", "ZZ1 1AA", None, ("unmatched", None, None)),
+    # the flat number is not the house number
+    "flat_on_house": ("FLAT 10, HIGH STREET", "ZZ1 1AA", None, ("unmatched", None, None)),
     "wrong_number": ("99 HIGH STREET", "ZZ1 1AA", None, ("unmatched", None, None)),
     "out_of_area": ("5 ACORN ROAD, OTHERTOWN", "AB1 2CD", None, ("unmatched", None, None)),
     "nothing": ("NOWHERE AT ALL", None, None, ("unmatched", None, None)),
@@ -200,6 +205,7 @@ def test_one_row_per_input_and_summary(resolved) -> None:
     assert summary.matched + summary.ambiguous + summary.unmatched == summary.total
     assert summary.by_method["exact"] >= 1
     assert [s[0] for s in steps[:-1]] == ["prepare", "given", "exact", "fuzzy", "model", "write"]
+    assert list(summary.seconds_by_step) == [s[0] for s in steps[:-1]]
 
 
 def test_flats_never_get_their_block(resolved) -> None:
@@ -243,3 +249,15 @@ def test_model_stage_runs_on_leftovers() -> None:
     assert got["a"] == ("matched", "1001", "exact")
     assert got["b"] == ("matched", "1022", "model")
     assert got["c"][0] != "matched"
+
+
+def test_empty_inputs_and_empty_gazetteer() -> None:
+    con = _connection()
+    con.execute("DELETE FROM gazetteer")
+    assert resolve_addresses(con).total == 0
+    con.execute("INSERT INTO addresses_to_resolve VALUES ('1', 't', '10 HIGH ST', 'ZZ1 1AA', '7')")
+    summary = resolve_addresses(con)
+    assert (summary.total, summary.unmatched) == (1, 1)
+    assert con.execute("SELECT status, uprn FROM address_matches").fetchall() == [
+        ("unmatched", None)
+    ]

@@ -117,4 +117,59 @@ DEATHS_ERRORS = RecordingErrors(
     duplicate_rows=0.01,  # the same death notified twice (registrar and Tell Us Once)
 )
 
+BLUE_BADGE_ERRORS = RecordingErrors(
+    name_typo=0.01,
+    nickname=0.01,
+    dob_transposed=0.005,
+    postcode_no_space=0.03,
+    street_abbreviated=0.3,
+    missing={"Date of Birth": 0.01},
+)
+
+HOUSING_BENEFIT_ERRORS = RecordingErrors(
+    name_typo=0.01,
+    nickname=0.02,
+    names_swapped=0.002,
+    dob_transposed=0.005,
+    all_caps=0.3,
+    postcode_no_space=0.02,
+    street_abbreviated=0.5,
+    missing={"NI Number": 0.05},
+)
+
+PAYROLL_ERRORS = RecordingErrors(
+    name_typo=0.005,
+    nickname=0.03,
+    dob_transposed=0.003,
+    postcode_no_space=0.02,
+    street_abbreviated=0.4,
+    missing={"NI Number": 0.02},
+)
+
+
+@dataclass(frozen=True)
+class RuleRates:
+    """How often the new sources' cases and their look-alikes happen."""
+
+    # Blue badges (a badge lasts up to three years: Disabled Persons (Badges for Motor
+    # Vehicles) (England) Regulations 2000, reg. 6).
+    badge_share_65_plus: float = 0.12
+    badge_share_adult: float = 0.015
+    badge_share_dead: float = 0.40  # of adults who died: held a badge when they died
+    badge_cancelled_after_death: float = 0.55
+    # Housing benefit and payroll.
+    hb_claim_share: float = 0.08  # of current households
+    payroll_share: float = 0.04  # of working-age adult residents
+    hb_on_payroll_extra: float = 0.08  # of working-age HB people: also employed by the council
+    hb_undeclared: float = 0.55  # of HB people on payroll: earnings under-declared
+    payroll_leaver_share: float = 0.15
+    # Creditor payments.
+    payments_per_person: float = 0.5
+    suppliers_per_person: float = 0.025
+    contract_supplier_share: float = 0.12
+    duplicate_payment_share: float = 0.006
+    duplicate_supplier_record_share: float = 0.4  # duplicate paid to a second supplier record
+
+
+RULE_RATES = RuleRates()
 WORLD = WorldRates()

@@ -56,6 +56,7 @@ class AddressResolutionSummary:
     unmatched: int
     by_method: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    seconds_by_step: dict[str, float] = field(default_factory=dict)
 
     @property
     def matched_share(self) -> float:
@@ -73,9 +74,14 @@ def resolve_addresses(
     `progress(step, done, total)` is called as each step finishes (`done` counts steps).
     `use_model=False` skips the uk-address-matcher stage (faster; fewer matches).
     """
-    started = time.perf_counter()
+    started = last = time.perf_counter()
+    seconds_by_step: dict[str, float] = {}
 
     def tick(step: str) -> None:
+        nonlocal last
+        now = time.perf_counter()
+        seconds_by_step[step] = round(now - last, 3)
+        last = now
         if progress is not None:
             progress(step, _STEPS.index(step) + 1, len(_STEPS))
 
@@ -102,7 +108,7 @@ def resolve_addresses(
             con,
             RESULT_TABLES + ("_jp_given", "_jp_cand", "_jp_settle_c", "_jp_fz", "_jp_fz_scored"),
         )
-    return _summary(con, time.perf_counter() - started)
+    return _summary(con, time.perf_counter() - started, seconds_by_step)
 
 
 def _check_given(con: duckdb.DuckDBPyConnection) -> None:
@@ -169,7 +175,9 @@ def _write_output(con: duckdb.DuckDBPyConnection) -> None:
     """)
 
 
-def _summary(con: duckdb.DuckDBPyConnection, seconds: float) -> AddressResolutionSummary:
+def _summary(
+    con: duckdb.DuckDBPyConnection, seconds: float, seconds_by_step: dict[str, float]
+) -> AddressResolutionSummary:
     rows = con.execute(
         "SELECT status, coalesce(method, 'none'), count(*) FROM address_matches GROUP BY ALL"
     ).fetchall()
@@ -185,4 +193,5 @@ def _summary(con: duckdb.DuckDBPyConnection, seconds: float) -> AddressResolutio
         unmatched=by_status.get("unmatched", 0),
         by_method=dict(sorted(by_method.items())),
         seconds=round(seconds, 3),
+        seconds_by_step=seconds_by_step,
     )

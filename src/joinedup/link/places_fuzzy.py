@@ -149,29 +149,43 @@ def run_fuzzy(con: duckdb.DuckDBPyConnection) -> int:
                     AS name_ok
             FROM w
         )
-        SELECT rid, uprn, cover, same_pc,
+        SELECT rid, uprn, cover, same_pc, n_same_in_pc, pc_known,
+               same_ids AND same_pc AS pc_rival,
                cover + CASE WHEN same_pc THEN 0.5 WHEN same_oc THEN 0.1 ELSE 0 END
-                     + CASE WHEN same_loc THEN 0.1 ELSE 0 END AS score
+                     + CASE WHEN same_loc THEN 0.1 ELSE 0 END AS score,
+               (same_ids AND len(pao_num) > 0 OR name_ok)
+               AND (
+                 (same_pc AND cover >= {MIN_COVER_IN_POSTCODE})
+                 -- the postcode's only dwelling with these numbers, no other street named
+                 OR (same_pc AND same_ids AND NOT street_conflict
+                     AND (n_same_in_pc = 1 OR len(in_words) = 0))
+                 -- elsewhere: no postcode, an unknown one in the district, or a real one
+                 -- in the same outward code (wrong postcodes in records are mostly real
+                 -- ones nearby: address-errors' PC3/PC4, fitted on council records)
+                 OR (NOT same_pc AND cover >= {MIN_COVER_ELSEWHERE}
+                     AND ((NOT pc_known AND NOT pc_outside) OR same_oc))
+               ) AS ok
         FROM s
-        WHERE (same_ids AND len(pao_num) > 0 OR name_ok)
-          AND (
-            (same_pc AND cover >= {MIN_COVER_IN_POSTCODE})
-            -- the postcode's only dwelling with these numbers, and no other street named
-            OR (same_pc AND same_ids AND NOT street_conflict
-                AND (n_same_in_pc = 1 OR len(in_words) = 0))
-            -- elsewhere: no postcode, an unknown one in the district, or one a keying
-            -- slip away from the candidate's
-            OR (NOT same_pc AND cover >= {MIN_COVER_ELSEWHERE}
-                AND ((NOT pc_known AND NOT pc_outside) OR pc_edits <= 1))
-          )
     """)
+    # The best candidates within MARGIN. When the best is in another postcode while the
+    # record's own postcode holds a dwelling with its numbers, either the postcode or the
+    # street is wrong: both stay in as candidates (ambiguous) rather than a guess.
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _jp_cand AS
         WITH r AS (
-            SELECT *, max(score) OVER (PARTITION BY rid) AS best FROM _jp_fz_scored
+            SELECT *, max(score) OVER (PARTITION BY rid) AS best
+            FROM _jp_fz_scored WHERE ok
+        ),
+        top AS (
+            SELECT rid, bool_or(same_pc) AS top_in_pc FROM r
+            WHERE score > best - {MARGIN} GROUP BY rid
         )
         SELECT rid, uprn, greatest(least(cover, 1.0), 0.5) * 0.9 AS score
         FROM r WHERE score > best - {MARGIN}
+        UNION ALL
+        SELECT f.rid, f.uprn, 0.5
+        FROM _jp_fz_scored f JOIN top t USING (rid)
+        WHERE NOT t.top_in_pc AND f.pc_rival AND NOT f.ok
     """)
     settled = settle(con, "_jp_cand", "fuzzy")
     for name in ("_jp_fz_todo", "_jp_fz_grams", "_jp_fz_streets", "_jp_fz", "_jp_fz_scored"):

@@ -11,8 +11,8 @@ streets sharing a word with them), and its best candidate is accepted only when
 * the identifiers agree as in the fuzzy stage (no house or flat number the candidate
   lacks, every flat number of the candidate present), a building name that is the
   candidate's only identifier is in the record, and a candidate outside the record's
-  postcode is allowed by the same postcode rule as there and has half its street words
-  in the record, and
+  postcode is allowed by the same postcode rule as there and has all its street words
+  in the record (allowing typos), and
 * the shared safety rules pass (places_settle: no parent for a flat, shells ambiguous).
 
 Otherwise the record stays unmatched, or 'ambiguous' with the model's top candidates when
@@ -91,11 +91,11 @@ def run_model(con: duckdb.DuckDBPyConnection) -> int:
            OR EXISTS (SELECT 1 FROM picked p
                       WHERE p.st_t = g.st_t AND (p.outcode IS NULL OR p.outcode = g.outcode))
     """)
-    log.info(
-        "address model stage: %d records against %d gazetteer rows",
-        n,
-        con.execute("SELECT count(*) FROM _jp_m_canon").fetchone()[0],
-    )
+    n_canon = con.execute("SELECT count(*) FROM _jp_m_canon").fetchone()[0]
+    log.info("address model stage: %d records against %d gazetteer rows", n, n_canon)
+    if n_canon == 0:
+        _drop(con)
+        return 0
     _match(con)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _jp_m_checked AS
@@ -110,9 +110,9 @@ def run_model(con: duckdb.DuckDBPyConnection) -> int:
                -- another postcode only as the fuzzy stage allows it, and with the street
                AND (coalesce(g.pc = i.pc, false)
                     OR (((NOT i.pc_known AND NOT i.pc_outside)
-                         OR damerau_levenshtein(g.pc, i.pc) <= 1)
+                         OR coalesce(g.outcode = i.outcode, false))
                         AND len(g.st_t) > 0
-                        AND {covered("g.st_t", "i.toks")} * 2 >= len(g.st_t)))
+                        AND {covered("g.st_t", "i.toks")} = len(g.st_t)))
                    AS ok
         FROM _jp_m_best m
         JOIN _jp_in i USING (rid)
@@ -135,9 +135,13 @@ def run_model(con: duckdb.DuckDBPyConnection) -> int:
           AND b.ok AND b.match_weight > t.match_weight - {AMBIGUOUS_WITHIN}
     """)
     settled = settle(con, "_jp_cand", "model")
+    _drop(con)
+    return settled
+
+
+def _drop(con: duckdb.DuckDBPyConnection) -> None:
     for name in _MODEL_TABLES:
         con.execute(f"DROP TABLE IF EXISTS {name}")
-    return settled
 
 
 def _match(con: duckdb.DuckDBPyConnection) -> None:

@@ -130,6 +130,9 @@ ID_TOKEN_RE = r"^([0-9].*|.*[0-9].*|[A-Z])$"
 # a floor token made by the _FLOORS replacements
 FLOOR_TOKEN_RE = r"^F([0-4]|B|T|LG)$"
 
+# a sub-building word followed by its identifier: the record says *which* flat
+FLAT_ID_RE = r"\b(FLAT|FLT|APARTMENT|APT|UNIT|MAISONETTE|STUDIO|ROOM) ?([0-9]+[A-Z]?|[A-Z])\b"
+
 # sub-building wording that, in an input address, means "this names a flat"
 FLAT_WORDS_RE = (
     r"\b(FLAT|FLT|FLATS|APARTMENT|APT|MAISONETTE|MAIS|STUDIO|UNIT|ROOM|BASEMENT|PENTHOUSE|"

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import duckdb
 
-from joinedup.link.places_normalise import FLOOR_TOKEN_RE, ID_TOKEN_RE, POSTCODE_RE
+from joinedup.link.places_normalise import FLAT_ID_RE, FLOOR_TOKEN_RE, ID_TOKEN_RE, POSTCODE_RE
 
 WORK_TABLES = ("_jp_gz", "_jp_gkey", "_jp_in", "_jp_ikey", "_jp_places")
 
@@ -211,7 +211,13 @@ def prepare_inputs(con: duckdb.DuckDBPyConnection) -> int:
             jp_id_seq(toks_all[1:len(toks_all) - n_place]) AS id_seq,
             list_filter(jp_id_seq(toks_all[1:len(toks_all) - n_place]),
                         t -> NOT regexp_matches(t, '{FLOOR_TOKEN_RE}')) AS id_seq_nofloor,
-            jp_names_flat(addr_nopc, toks_all[1:len(toks_all) - n_place]) AS names_flat
+            jp_names_flat(addr_nopc, toks_all[1:len(toks_all) - n_place]) AS names_flat,
+            -- which flat, not only "a flat": FLAT 2, a floor, or two numbers
+            regexp_matches(addr_nopc, '{FLAT_ID_RE}')
+                OR len(jp_ids_of(toks_all[1:len(toks_all) - n_place])) >= 2
+                OR list_bool_or(list_transform(toks_all[1:len(toks_all) - n_place],
+                                               t -> regexp_matches(t, '{FLOOR_TOKEN_RE}')))
+                AS flat_named
         FROM d
         LEFT JOIN (SELECT DISTINCT pc FROM _jp_gz WHERE pc IS NOT NULL) known USING (pc)
     """)

@@ -6,9 +6,10 @@ Why one place: the safety rules must not depend on which stage found a candidate
   point to as their parent): such candidates are dropped, and if nothing is left the
   record goes on to the next stage, remembering the building it named (`_jp_shellhit`).
   Nor does it get an address without a sub-building part ("FLAT 2, HEATHER WALK" is not
-  2 Heather Walk), unless the record carries the house's numbers *and* a flat's and the
-  LLPG does not divide that house ("FLAT 2, 14 HIGH ST" where 14 has no flats: 14 is
-  the property the LLPG knows).
+  2 Heather Walk), unless the LLPG does not divide that house and the record either
+  carries the house's numbers *and* a flat's ("FLAT 2, 14 HIGH ST" where 14 has no flats:
+  14 is the property the LLPG knows) or says only "FLAT, 14 HIGH ST" in 14's postcode
+  with no 14A on the street.
 * A candidate outside the record's postcode must not sit in a locality other than the
   one the record names.
 * A parent shell (PP) is not a dwelling: a record that resolves to one without naming a
@@ -51,7 +52,9 @@ def settle(con: duckdb.DuckDBPyConnection, candidates_table: str, method: str) -
         SELECT c.rid, c.uprn, c.score, g.is_shell,
                g.is_shell OR len(g.children) > 0 AS is_parent, g.children, i.names_flat,
                i.names_flat AND NOT g.has_sao AND NOT (g.is_shell OR len(g.children) > 0)
-                   AND len(i.id_seq) <= len(g.id_seq) AS flat_on_house,
+                   AND len(i.id_seq) <= len(g.id_seq)
+                   AND (coalesce(i.flat_named, false) OR g.pc IS DISTINCT FROM i.pc
+                        OR g.has_suffix_sibling) AS flat_on_house,
                g.pc IS DISTINCT FROM i.pc AND len(i.loc_in) > 0
                    AND len(list_intersect(i.loc_in, g.loc_t)) = 0 AS other_locality
         FROM (SELECT DISTINCT rid, uprn, score FROM {candidates_table}) c

@@ -8,7 +8,6 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from joinedup.store.base import Base
 
 
 def store_url(data_dir: Path) -> str:
@@ -41,10 +40,10 @@ class OperationalStore:
         return store
 
     def create_schema(self) -> None:
-        # Import every model module so its tables are registered on Base.metadata.
-        from joinedup.store import models  # noqa: F401
+        """Bring the schema up to date with the packaged Alembic migrations."""
+        from joinedup.store.migrate import upgrade
 
-        Base.metadata.create_all(self.engine)
+        upgrade(self.engine)
 
     def session(self) -> Session:
         return self._sessions()

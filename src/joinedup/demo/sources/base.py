@@ -30,6 +30,9 @@ class SourceOutput:
     )
     config: dict[str, Any] = field(default_factory=dict)
     header_lines: int = 1  # lines above the first data row (a CSV's header line)
+    # Rule name -> the planted cases and decoys for that rule: record_id (the subject record
+    # a rule should name), kind ('fraud' for a real case, 'decoy_*' for a look-alike).
+    truth: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -75,3 +75,48 @@ def _slice(text: np.ndarray, lo: int, hi: int) -> np.ndarray:
     fixed = text.astype(f"U{max(width, hi)}")
     chars = fixed.view("U1").reshape(len(fixed), -1)[:, lo:hi]
     return np.ascontiguousarray(chars).view(f"U{hi - lo}").ravel()
+
+
+def person_fields(
+    world: World,
+    person: np.ndarray,
+    prop: np.ndarray,
+    rules: RecordingErrors,
+    rng: np.random.Generator,
+    date_style: str = "dmy",
+) -> dict[str, np.ndarray]:
+    """The name, date of birth and address columns most person sources carry, recorded with
+    the source's own error rates: first name, middle names, surname, dob, address, postcode."""
+    from joinedup.demo import dates as dt
+
+    p = world.pop.people
+    n = len(person)
+    first, middle, surname = names(world, person, p["sur"].to_numpy()[person], rules, rng)
+    first, surname = swap(first, surname, rules.names_swapped, rng)
+    caps = errors.chance(rng, n, rules.all_caps)
+    dob = errors.transpose_day_month(p["dob"].to_numpy()[person], rules.dob_transposed, rng)
+    address = world.addresses.one_line(
+        prop, errors.chance(rng, n, rules.street_abbreviated), rng.random(n) < 0.6
+    )
+    postcode = errors.postcodes(
+        world.places.props["postcode"].to_numpy(dtype=object)[prop],
+        rules.postcode_no_space,
+        rules.postcode_lowercase,
+        rules.postcode_wrong_letter,
+        rng,
+    )
+    return {
+        "first": errors.upper_where(first, caps),
+        "middle": middle,
+        "surname": errors.upper_where(surname, caps),
+        "dob": errors.blank_where(
+            dt.fmt(dob, date_style), rules.missing.get("Date of Birth", 0), rng
+        ),
+        "address": errors.extra_whitespace(address, rules.extra_whitespace, rng),
+        "postcode": errors.blank_where(postcode, rules.missing.get("Postcode", 0), rng),
+    }
+
+
+def record_ids(source: str, keys: np.ndarray) -> np.ndarray:
+    """The hub's record id for each row key: '<source>:<record_key>'."""
+    return (source + ":" + keys.astype(str).astype(object)).astype(object)

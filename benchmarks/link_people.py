@@ -1,0 +1,268 @@
+"""Person linking measured against truth, beside a plain Splink run in the same script.
+
+For each size (records, not people) the demo generator writes a council with ground truth;
+the hub ingests it and resolves addresses once; then each method links the same `records`
+in its own subprocess, so peak memory (ru_maxrss) belongs to that method alone:
+
+- joinedup: `link_people` + entities (+ cluster quality, stable ids and golden records as
+  they land), exactly what `Hub.run()` does after addresses;
+- reference: plain Splink 4 on DuckDB with the settings its documentation shows: name,
+  date of birth, postcode and email comparisons (the comparison library's
+  NameComparison, DateOfBirthComparison, PostcodeComparison, EmailComparison), blocking on
+  postcode, date of birth, surname with first initial and email; u by random sampling, m by
+  EM; clusters at match probability 0.95 (Splink README and "deduplicate_50k_synthetic").
+
+Both report wall time, peak memory, pairwise and B-cubed precision/recall/F1 (the same
+`cluster_scores` that `joinedup evaluate` uses). Medians over --runs.
+
+    .venv/bin/python benchmarks/link_people.py --sizes 10000 100000 --runs 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+
+RESULTS = Path(__file__).parent / "results"
+# The demo writes about 1.33 person records per person (people appear in several sources).
+RECORDS_PER_PERSON = 1.33
+METHODS = ("joinedup", "reference")
+
+
+def prepare(size: int, work: Path, seed: int) -> Path:
+    """Generate a council of about `size` records; ingest and resolve addresses once."""
+    from joinedup.config import load_config
+    from joinedup.demo import generate
+    from joinedup.engine import analytical
+    from joinedup.hub import Hub
+    from joinedup.ingest.pipeline import build_records_table, create_common_tables, ingest_source
+    from joinedup.link.places import resolve_addresses
+
+    folder = work / f"records_{size}"
+    if folder.exists():
+        shutil.rmtree(folder)
+    generate(folder, people=max(50, round(size / RECORDS_PER_PERSON)), seed=seed)
+    config = load_config(folder / "joinedup.yaml")
+    hub = Hub(config)
+    as_of = hub.as_of()
+    path = folder / "input.duckdb"
+    con = analytical.connect(path)
+    create_common_tables(con)
+    for source in config.sources.values():
+        ingest_source(con, config, source, as_of)
+    hub._build_gazetteer(con)
+    build_records_table(con, config, as_of)
+    con.execute(
+        "CREATE OR REPLACE TABLE addresses_to_resolve AS SELECT record_id, source, "
+        "address, postcode, uprn AS uprn_given FROM records "
+        "WHERE address IS NOT NULL OR postcode IS NOT NULL OR uprn IS NOT NULL"
+    )
+    resolve_addresses(con)
+    truth = folder / "truth" / "records.csv"
+    con.execute(
+        "CREATE TABLE truth AS SELECT source || ':' || CAST(record_key AS VARCHAR) AS record_id, "
+        "CAST(person_id AS VARCHAR) AS person_id "
+        f"FROM read_csv('{truth}', all_varchar = true, header = true) "
+        "WHERE person_id IS NOT NULL AND person_id <> ''"
+    )
+    con.execute("CHECKPOINT")
+    con.close()
+    return path
+
+
+def _load(path: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{path}' AS inp (READ_ONLY)")
+    for table in ("records", "address_matches", "truth", "gazetteer"):
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM inp.{table}")
+    con.execute("DETACH inp")
+    return con
+
+
+def run_joinedup(con: duckdb.DuckDBPyConnection, as_of: str) -> str:
+    """The hub's own linking stage; returns the SQL of (record_id, entity_id)."""
+    from joinedup.config import LinkConfig
+    from joinedup.link.entities import build_entity_tables
+    from joinedup.link.people import link_people
+
+    link_people(con, LinkConfig())
+    build_entity_tables(con, as_of)
+    return "SELECT record_id, entity_id FROM record_entities"
+
+
+def run_reference(con: duckdb.DuckDBPyConnection) -> str:
+    """Plain Splink as its documentation shows it, on the same records."""
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    frame = con.execute(
+        "SELECT record_id AS unique_id, lower(first_name) AS first_name, "
+        "lower(surname) AS surname, strftime(date_of_birth, '%Y-%m-%d') AS dob, postcode, "
+        "lower(email) AS email FROM records"
+    ).df()
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=[
+            cl.NameComparison("first_name").configure(term_frequency_adjustments=True),
+            cl.NameComparison("surname").configure(term_frequency_adjustments=True),
+            cl.DateOfBirthComparison("dob", input_is_string=True),
+            cl.PostcodeComparison("postcode"),
+            cl.EmailComparison("email"),
+        ],
+        blocking_rules_to_generate_predictions=[
+            block_on("postcode"),
+            block_on("dob"),
+            block_on("surname", "substr(first_name, 1, 1)"),
+            block_on("email"),
+        ],
+        retain_intermediate_calculation_columns=True,
+    )
+    linker = Linker(frame, settings, db_api=DuckDBAPI())
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("first_name", "surname", "dob"), block_on("email")], recall=0.7
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1)
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on("first_name", "surname")
+    )
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob"))
+    predictions = linker.inference.predict(threshold_match_probability=0.01)
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(predictions, 0.95)
+    result = clusters.as_pandas_dataframe()[["unique_id", "cluster_id"]]
+    con.register("_ref", result)
+    con.execute(
+        "CREATE TABLE ref_entities AS SELECT unique_id AS record_id, "
+        "CAST(cluster_id AS VARCHAR) AS entity_id FROM _ref"
+    )
+    return "SELECT record_id, entity_id FROM ref_entities"
+
+
+def child(method: str, path: Path, as_of: str) -> None:
+    """One measured run in this process; prints one JSON line."""
+    import logging
+
+    from joinedup.evaluation import cluster_scores
+
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    con = _load(path)
+    records = con.execute("SELECT count(*) FROM records").fetchone()[0]  # type: ignore[index]
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    entities_sql = run_joinedup(con, as_of) if method == "joinedup" else run_reference(con)
+    seconds = time.perf_counter() - started
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    scores = cluster_scores(
+        con,
+        f"SELECT e.entity_id, t.person_id FROM ({entities_sql}) e JOIN truth t USING (record_id)",
+    )
+    print(
+        json.dumps(
+            {
+                "method": method,
+                "records": int(records),
+                "seconds": round(seconds, 2),
+                "peak_rss_mib": round(peak_kib / 1024, 1),
+                "rss_before_link_mib": round(rss_before / 1024, 1),
+                **scores,
+            }
+        )
+    )
+
+
+def _measure(method: str, path: Path, as_of: str) -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", method, "--input", str(path), "--as-of", as_of],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+_KEYS = (
+    "seconds",
+    "peak_rss_mib",
+    "precision",
+    "recall",
+    "f1",
+    "bcubed_precision",
+    "bcubed_recall",
+    "bcubed_f1",
+)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10000, 100000])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
+    parser.add_argument("--work", type=Path, default=Path(__file__).parent / "work" / "link")
+    parser.add_argument("--child", choices=METHODS)
+    parser.add_argument("--input", type=Path)
+    parser.add_argument("--as-of", default=date(2026, 11, 1).isoformat())
+    parser.add_argument("--out", type=Path, default=RESULTS / "link_people.json")
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.input, args.as_of)
+        return
+
+    table = []
+    for size in args.sizes:
+        started = time.perf_counter()
+        path = prepare(size, args.work, args.seed)
+        prepare_seconds = time.perf_counter() - started
+        row: dict = {"size": size, "prepare_seconds": round(prepare_seconds, 1)}
+        for method in args.methods:
+            runs = [_measure(method, path, args.as_of) for _ in range(args.runs)]
+            for run in runs:
+                print(json.dumps({"size": size, **run}), flush=True)
+            row["records"] = runs[0]["records"]
+            row[method] = {k: statistics.median(r[k] for r in runs if r[k] is not None) for k in _KEYS}
+            row[method]["runs"] = runs
+        if len(args.methods) == 2:
+            row["time_ratio_joinedup_to_reference"] = round(
+                row["joinedup"]["seconds"] / row["reference"]["seconds"], 3
+            )
+        table.append(row)
+    report = {
+        "benchmark": "link_people",
+        "command": " ".join([os.path.relpath(sys.executable), *sys.argv]),
+        "date": datetime.now().isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "runs_per_method": args.runs,
+        "results": table,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    header = f"{'records':>8} {'method':<10} {'s':>7} {'MiB':>7} {'P':>6} {'R':>6} {'F1':>6}"
+    print(header + f" {'B3 P':>6} {'B3 R':>6} {'B3 F1':>6}")
+    for row in table:
+        for method in args.methods:
+            m = row[method]
+            print(
+                f"{row['records']:>8} {method:<10} {m['seconds']:>7.1f} {m['peak_rss_mib']:>7.0f} "
+                f"{m['precision']:>6.3f} {m['recall']:>6.3f} {m['f1']:>6.3f} "
+                f"{m['bcubed_precision']:>6.3f} {m['bcubed_recall']:>6.3f} {m['bcubed_f1']:>6.3f}"
+            )
+    print(f"saved {args.out}")
+
+
+if __name__ == "__main__":
+    main()

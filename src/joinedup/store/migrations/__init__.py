@@ -1,0 +1,1 @@
+"""Alembic migrations for the operational store (run by OperationalStore.create_schema)."""
