@@ -4,8 +4,8 @@ For each size (records, not people) the demo generator writes a council with gro
 the hub ingests it and resolves addresses once; then each method links the same `records`
 in its own subprocess, so peak memory (ru_maxrss) belongs to that method alone:
 
-- joinedup: `link_people` + entities (+ cluster quality, stable ids and golden records as
-  they land), exactly what `Hub.run()` does after addresses;
+- joinedup: `link_people` (train, predict, cluster, split conflicting clusters, stable
+  ids, cluster quality) + entities + golden records: what `Hub.run()` does after addresses;
 - reference: plain Splink 4 on DuckDB with the settings its documentation shows: name,
   date of birth, postcode and email comparisons (the comparison library's
   NameComparison, DateOfBirthComparison, PostcodeComparison, EmailComparison), blocking on
@@ -95,10 +95,12 @@ def run_joinedup(con: duckdb.DuckDBPyConnection, as_of: str) -> str:
     """The hub's own linking stage; returns the SQL of (record_id, entity_id)."""
     from joinedup.config import LinkConfig
     from joinedup.link.entities import build_entity_tables
+    from joinedup.link.golden import build_golden_records
     from joinedup.link.people import link_people
 
     link_people(con, LinkConfig())
     build_entity_tables(con, as_of)
+    build_golden_records(con)
     return "SELECT record_id, entity_id FROM record_entities"
 
 

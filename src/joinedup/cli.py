@@ -7,6 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
+import click
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -16,6 +17,8 @@ from joinedup.config import ConfigError
 app = typer.Typer(help="JoinedUp: a data hub for local public services.", no_args_is_help=True)
 export_app = typer.Typer(help="Export open-format files from the last good run.")
 app.add_typer(export_app, name="export")
+rules_app = typer.Typer(help="The data matching rules: built-in and the council's own.")
+app.add_typer(rules_app, name="rules")
 console = Console(stderr=True)
 out = Console()
 
@@ -178,6 +181,45 @@ def export_entities(
     console.print(f"wrote {count:,} rows to {output}")
 
 
+@export_app.command("matches")
+def export_matches(
+    config: Path = ConfigOption,
+    output: Path = typer.Option(..., "--out", help="CSV file to write"),
+) -> None:
+    """One row per match: rule, match id, records, entities, score, value, case status."""
+    from joinedup.rules.export import export_matches as write_matches
+
+    hub = _open_hub(config)
+    try:
+        count = write_matches(hub, output)
+    except RuntimeError as exc:
+        _fail(str(exc))
+    console.print(f"wrote {count:,} matches to {output}")
+
+
+@rules_app.command("list")
+def rules_list(config: Path = ConfigOption) -> None:
+    """Every rule the config can use: name, title, severity, sources, whether it runs."""
+    from joinedup.rules.model import RuleError
+    from joinedup.rules.runner import rule_status
+
+    hub = _open_hub(config)
+    try:
+        statuses = rule_status(hub.config)
+    except RuleError as exc:
+        _fail(str(exc))
+    table = Table("rule", "title", "severity", "sources", "status")
+    for status in statuses:
+        table.add_row(
+            status.rule.name,
+            status.rule.title,
+            status.rule.severity,
+            ", ".join(status.sources),
+            status.state,
+        )
+    out.print(table)
+
+
 @app.command()
 def serve(
     config: Path = ConfigOption,
@@ -232,6 +274,223 @@ def demo(
     from joinedup.web.app import serve as serve_web
 
     serve_web(hub, host="127.0.0.1", port=port)
+
+
+# -- governance: accounts, the audit trail, data sharing agreements -------------------
+
+users_app = typer.Typer(help="Accounts: who may sign in, in which role and organisation.")
+audit_app = typer.Typer(help="The tamper-evident audit trail.")
+agreements_app = typer.Typer(help="Data sharing agreements, as declared in joinedup.yaml.")
+app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
+app.add_typer(agreements_app, name="agreements")
+
+
+@users_app.command("add")
+def users_add(
+    name: str = typer.Argument(..., help="the username: letters, digits and underscores"),
+    role: str = typer.Option(..., "--role", help="admin, analyst, investigator, ..."),
+    organisation: str = typer.Option(
+        None, "--organisation", help="a partner's organisation id, as agreements name it"
+    ),
+    display_name: str = typer.Option("", "--display-name"),
+    config: Path = ConfigOption,
+) -> None:
+    """Add an account and print its password, once: hand it over and ask for a change."""
+    from joinedup.governance.users import UserError, create_user, random_password
+
+    hub = _open_hub(config)
+    password = random_password()
+    try:
+        with hub.store.session() as session, session.begin():
+            create_user(
+                session, name, password, role, display_name, organisation=organisation or None
+            )
+    except UserError as exc:
+        _fail(str(exc))
+    console.print(f"created user [bold]{name}[/bold] ({role}); password, shown once:")
+    typer.echo(password)
+
+
+@audit_app.command("verify")
+def audit_verify(
+    config: Path = ConfigOption,
+    anchor: str = typer.Option(
+        None, "--anchor", help="SEQ:HASH of an event recorded elsewhere earlier"
+    ),
+) -> None:
+    """Check the audit trail's hash chain; exit status 0 only when it is intact."""
+    from joinedup.governance.audit import chain_head, verify_chain
+
+    anchor_pair: tuple[int, str] | None = None
+    if anchor:
+        seq, _, digest = anchor.partition(":")
+        if not seq.isdigit() or len(digest) != 64:
+            _fail("--anchor must be SEQ:HASH, as `joinedup audit verify` printed it")
+        anchor_pair = (int(seq), digest)
+    hub = _open_hub(config)
+    with hub.store.session() as session:
+        problems = verify_chain(session, anchor=anchor_pair)
+        head = chain_head(session)
+    if problems:
+        for problem in problems:
+            typer.echo(f"tampered: {problem}")
+        typer.echo(f"the audit trail is NOT intact: {len(problems)} problem(s)")
+        raise typer.Exit(1)
+    typer.echo(f"the audit trail is intact: {head[0]:,} events")
+    typer.echo(f"anchor (keep it somewhere else): {head[0]}:{head[1]}")
+
+
+@agreements_app.command("list")
+def agreements_list(config: Path = ConfigOption) -> None:
+    """Every data sharing agreement: purpose, parties, what it shares, whether in force."""
+    from joinedup.governance.agreements import effective_state, list_agreements, review_overdue
+    from joinedup.store.base import utcnow
+
+    hub = _open_hub(config)
+    today = utcnow().date()
+    with hub.store.session() as session:
+        agreements = list_agreements(session)
+    if not agreements:
+        out.print("no data sharing agreements: declare them under `agreements:` in the config")
+        return
+    table = Table("agreement", "purpose", "state", "parties", "shares", "dates")
+    for agreement in agreements:
+        state = effective_state(agreement, today).replace("_", " ")
+        if review_overdue(agreement, today):
+            state += " (review overdue)"
+        shares: dict[str, list[str]] = {}
+        for share in agreement.shares:
+            shares.setdefault(share.source, []).append(share.field)
+        table.add_row(
+            agreement.name,
+            agreement.purpose,
+            state,
+            "\n".join(f"{p.organisation}: {p.lawful_basis}" for p in agreement.parties),
+            "\n".join(f"{source}: {', '.join(f)}" for source, f in shares.items()),
+            f"{agreement.start_date} to {agreement.end_date or 'open'}"
+            + (f", review {agreement.review_date}" if agreement.review_date else ""),
+        )
+    out.print(table)
+
+
+@app.command()
+def discover(
+    paths: list[Path] = typer.Argument(..., help="data files or folders of exports"),
+    out_dir: Path = typer.Option(..., "--out", help="folder to write the report to"),
+    as_of: str = typer.Option(None, "--as-of", help="the date to judge staleness by (today)"),
+    max_rows: int = typer.Option(None, "--max-rows", min=1, help="read at most N rows a table"),
+) -> None:
+    """Discovery with no config: what data there is, its quality, personal data and links."""
+    from datetime import date
+
+    from joinedup.reports.discovery import discover as run_discovery
+    from joinedup.reports.discovery import discovery_document, starter_config
+    from joinedup.reports.render import write_all
+
+    try:
+        when = date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        _fail("--as-of must be a date like 2024-03-31")
+    with console.status("reading and profiling the files"):
+        found = run_discovery(paths, as_of=when, max_rows=max_rows)
+        written = write_all(discovery_document(found), out_dir, "discovery")
+        starter = out_dir / "joinedup.yaml"
+        starter.write_text(starter_config(paths, out_dir), encoding="utf-8")
+    rows = sum(t.rows for t in found.tables)
+    out.print(f"{len(found.tables)} table(s), {rows:,} rows; {len(found.unreadable)} not read")
+    for problem in found.unreadable:
+        out.print(f"[yellow]not read[/yellow] {problem.file}: {problem.reason}")
+    for win in found.quick_wins:
+        out.print(f"quick win: {win.title}: {win.count:,}")
+    for path in [*written.values(), starter]:
+        console.print(f"wrote {path}")
+
+
+@app.command("business-case")
+def business_case(
+    config: Path = ConfigOption,
+    out_dir: Path = typer.Option(..., "--out", help="folder to write the business case to"),
+    assumptions: Path = typer.Option(
+        None, "--assumptions", help="YAML of your own costs and rates (see docs)"
+    ),
+) -> None:
+    """Write the business case (HTML, Word, Markdown) from the last run and case outcomes."""
+    from joinedup.reports.business_case import (
+        AssumptionsError,
+        business_case_document,
+        gather,
+        load_assumptions,
+    )
+    from joinedup.reports.render import write_all
+
+    hub = _open_hub(config)
+    if not hub.has_run():
+        _fail("the hub has no completed run yet: run `joinedup run` first")
+    try:
+        facts = gather(hub, load_assumptions(assumptions))
+    except (AssumptionsError, OSError) as exc:
+        _fail(str(exc))
+    written = write_all(business_case_document(facts), out_dir, "business-case")
+    out.print(
+        f"{facts.matches:,} matches; forecast £{facts.forecast:,.0f}; "
+        f"realised £{facts.realised:,.0f}"
+    )
+    for path in written.values():
+        console.print(f"wrote {path}")
+
+
+@app.command()
+def maturity(
+    answers: Path = typer.Option(None, "--answers", help="YAML of answers, for scripting"),
+    out_dir: Path = typer.Option(None, "--out", help="also write maturity.html/.docx/.md here"),
+    target: int = typer.Option(3, "--target", min=1, max=5, help="the level to aim for"),
+    template: bool = typer.Option(False, "--template", help="print an answers file to fill in"),
+) -> None:
+    """Data maturity self-assessment on the local government data maturity model's themes."""
+    from joinedup.reports.maturity import (
+        LEVELS,
+        QUESTIONS,
+        THEMES,
+        AnswersError,
+        Assessment,
+        answers_template,
+        level_name,
+        load_answers,
+        maturity_document,
+    )
+    from joinedup.reports.render import write_all
+
+    if template:
+        typer.echo(answers_template(), nl=False)
+        return
+    if answers is not None:
+        try:
+            assessment = load_answers(answers, target)
+        except (AnswersError, OSError) as exc:
+            _fail(str(exc))
+    else:
+        console.print("Answer each question with the level (1 to 5) that fits best.\n")
+        given: dict[str, int] = {}
+        for number, question in enumerate(QUESTIONS, start=1):
+            console.print(f"[bold]{number}. {question.area}[/bold]: {question.question}")
+            for level, text in enumerate(question.levels, start=1):
+                console.print(f"  {level} {LEVELS[level]}: {text}")
+            given[question.id] = typer.prompt("level", type=click.IntRange(1, 5))
+        assessment = Assessment(answers=given, target=target)
+    table = Table(title="data maturity by theme (1 Nascent to 5 Expert)")
+    for column in ("theme", "score", "level"):
+        table.add_column(column)
+    for theme in THEMES:
+        score = assessment.theme_score(theme)
+        table.add_row(theme, f"{score:.1f}", level_name(score))
+    table.add_row("overall", f"{assessment.overall:.1f}", level_name(assessment.overall))
+    out.print(table)
+    for question, level in assessment.gaps():
+        out.print(f"- {question.area} ({LEVELS[level]}): {question.next_step(level)}")
+    if out_dir is not None:
+        for path in write_all(maturity_document(assessment), out_dir, "maturity").values():
+            console.print(f"wrote {path}")
 
 
 def _jsonable(value: object) -> object:

@@ -7,6 +7,7 @@ the source, the key and what is wrong, in words an analyst can act on.
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -16,7 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from joinedup.fields import CANONICAL_FIELDS, PARSERS, FieldType
 
 FileFormat = Literal["csv", "xlsx", "parquet", "jsonl"]
-EntityKind = Literal["person", "place"]
+# organisation: a source about organisations (suppliers), kept out of person linking.
+EntityKind = Literal["person", "place", "organisation"]
 CheckName = Literal["not_null", "unique", "valid"]
 
 FORMAT_BY_SUFFIX: dict[str, FileFormat] = {
@@ -154,6 +156,14 @@ class LinkConfig(_Strict):
     threshold_probability: float = Field(default=0.95, gt=0, lt=1)
     max_pairs_for_u: float = 2e6
     seed: int = 42
+    source_trust: list[str] = Field(
+        default_factory=list,
+        description="sources from most to least trusted, for golden records",
+    )
+    survivorship: dict[str, str] = Field(
+        default_factory=dict,
+        description="field -> trusted, recent or frequent (golden records; see docs/linking.md)",
+    )
 
 
 class HubSettings(_Strict):
@@ -171,11 +181,70 @@ class RuleSettings(_Strict):
     parameters: dict[str, Any] = Field(default_factory=dict)
 
 
+_ID = r"[a-z][a-z0-9_]*"
+
+
+class AgreementParty(_Strict):
+    """An organisation in a data sharing agreement, and the law it relies on."""
+
+    organisation: str = Field(description="the organisation's id, as users are given it")
+    lawful_basis: str = Field(description="UK GDPR Article 6 basis, e.g. 'Art 6(1)(e)'")
+    special_category_condition: str | None = Field(
+        default=None,
+        description="Art 9 condition and DPA 2018 Schedule 1 paragraph, for special category",
+    )
+
+    @field_validator("organisation")
+    @classmethod
+    def _organisation_id(cls, value: str) -> str:
+        if not re.fullmatch(_ID, value):
+            raise ValueError(f"organisation {value!r} must be an id in lower_snake_case")
+        return value
+
+
+class AgreementShare(_Strict):
+    """One source, and the canonical fields of it the agreement lets its parties see."""
+
+    source: str
+    fields: list[str] = Field(min_length=1)
+
+    @field_validator("fields")
+    @classmethod
+    def _canonical(cls, value: list[str]) -> list[str]:
+        unknown = [f for f in value if f not in CANONICAL_FIELDS]
+        if unknown:
+            raise ValueError(f"not canonical fields: {', '.join(unknown)}")
+        return value
+
+
+class AgreementConfig(_Strict):
+    """A data sharing agreement: who shares what with whom, why, on what basis, until when."""
+
+    title: str = ""
+    purpose: str = Field(description="the one purpose the shared data may be used for")
+    status: Literal["draft", "active", "suspended", "ended"] = "draft"
+    start: date
+    end: date | None = None
+    review: date | None = None
+    parties: list[AgreementParty] = Field(min_length=1)
+    shares: list[AgreementShare] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> AgreementConfig:
+        if self.end is not None and self.end < self.start:
+            raise ValueError("the end date is before the start date")
+        organisations = [p.organisation for p in self.parties]
+        if len(set(organisations)) != len(organisations):
+            raise ValueError("an organisation is listed twice among the parties")
+        return self
+
+
 class HubConfig(_Strict):
     hub: HubSettings = Field(default_factory=HubSettings)
     sources: dict[str, SourceConfig]
     link: LinkConfig = Field(default_factory=LinkConfig)
     rules: dict[str, RuleSettings] = Field(default_factory=dict)
+    agreements: dict[str, AgreementConfig] = Field(default_factory=dict)
     path: Path | None = Field(default=None, exclude=True)
 
     @model_validator(mode="after")
@@ -186,6 +255,14 @@ class HubConfig(_Strict):
             source.name = name
         if self.hub.gazetteer and self.hub.gazetteer not in self.sources:
             raise ValueError(f"hub.gazetteer names {self.hub.gazetteer!r}, which is not a source")
+        for name, agreement in self.agreements.items():
+            if not re.fullmatch(_ID, name):
+                raise ValueError(f"agreement name {name!r} must be lower_snake_case")
+            for share in agreement.shares:
+                if share.source not in self.sources:
+                    raise ValueError(
+                        f"agreement {name!r} shares {share.source!r}, which is not a source"
+                    )
         return self
 
     @property

@@ -146,36 +146,41 @@ def _uprn_accuracy(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
 
 def _rules(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict[str, Any]:
-    spd = truth_dir / "spd_cases.csv"
-    if not spd.exists():
-        return {}
-    con.execute(
-        "CREATE TEMP TABLE spd_truth AS SELECT CAST(account_ref AS VARCHAR) AS account_ref, kind "
-        f"FROM read_csv('{spd}', all_varchar = true, header = true)"
-    )
-    found = con.execute(
-        """
-        SELECT r.record_key FROM matches m JOIN records r ON r.record_id = m.subject_record_id
-        WHERE m.rule = 'single_person_discount'
-        """
-    ).fetchall()
-    found_keys = {f[0] for f in found}
-    kinds = dict(con.execute("SELECT account_ref, kind FROM spd_truth").fetchall())
-    positives = {k for k, v in kinds.items() if v == "fraud"}
-    true_positive = found_keys & positives
-    precision = _ratio(len(true_positive), len(found_keys))
-    recall = _ratio(len(true_positive), len(positives))
-    false_by_kind: dict[str, int] = {}
-    for key in found_keys - positives:
-        kind = kinds.get(key, "not_planted")
-        false_by_kind[kind] = false_by_kind.get(kind, 0) + 1
-    return {
-        "single_person_discount": {
-            "planted": len(positives),
-            "found": len(found_keys),
-            "true_positives": len(true_positive),
-            "precision": precision,
-            "recall": recall,
-            "false_positives_by_kind": false_by_kind,
+    """Precision and recall of every rule that has a truth file (truth/rule_<name>.csv).
+
+    A truth file lists the subject records a rule should name (kind 'fraud') and the
+    look-alikes it should not (kind 'decoy_...'); a match on any other record counts as a
+    false positive of kind 'not_planted'.
+    """
+    results: dict[str, Any] = {}
+    for path in sorted(truth_dir.glob("rule_*.csv")):
+        rule = path.stem.removeprefix("rule_")
+        truth = dict(
+            con.execute(
+                "SELECT CAST(record_id AS VARCHAR), kind "
+                "FROM read_csv(?, all_varchar = true, header = true)",
+                [str(path)],
+            ).fetchall()
+        )
+        found = {
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT subject_record_id FROM matches WHERE rule = ?", [rule]
+            ).fetchall()
         }
-    }
+        positives = {k for k, v in truth.items() if v == "fraud"}
+        true_positive = found & positives
+        false_by_kind: dict[str, int] = {}
+        for key in found - positives:
+            kind = truth.get(key, "not_planted")
+            false_by_kind[kind] = false_by_kind.get(kind, 0) + 1
+        results[rule] = {
+            "planted": len(positives),
+            "decoys": len(truth) - len(positives),
+            "found": len(found),
+            "true_positives": len(true_positive),
+            "precision": _ratio(len(true_positive), len(found)),
+            "recall": _ratio(len(true_positive), len(positives)),
+            "false_positives_by_kind": dict(sorted(false_by_kind.items())),
+        }
+    return results

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from joinedup.config import HubConfig, load_config
 from joinedup.engine import analytical
+from joinedup.governance.agreements import sync_store
 from joinedup.ingest.pipeline import (
     IngestError,
     SourceLoad,
@@ -30,6 +31,9 @@ from joinedup.ingest.pipeline import (
 )
 from joinedup.link.entities import build_entity_tables
 from joinedup.link.explain import explain_links
+from joinedup.link.households import build_households
+from joinedup.link.golden import build_golden_records
+from joinedup.link.lookup import LookupCandidate, lookup_people
 from joinedup.link.people import link_people
 from joinedup.link.places import resolve_addresses
 from joinedup.quality.dimensions import run_checks, score_profile
@@ -40,8 +44,8 @@ from joinedup.readmodel import (
     RecordView,
     SourceSummary,
 )
-from joinedup.rules.model import load_library
-from joinedup.rules.runner import run_rules
+from joinedup.rules.model import Rule
+from joinedup.rules.runner import config_rules, run_rules
 from joinedup.store.db import OperationalStore
 from joinedup.store.runs import QualityResult, Run, SourceRun
 
@@ -80,6 +84,8 @@ class Hub:
         self.config = config
         self.data_dir = config.data_dir
         self.store = OperationalStore.for_data_dir(self.data_dir)
+        # The YAML declares the data sharing agreements; the policy gate reads the store.
+        sync_store(self.store, config.agreements)
 
     @classmethod
     def open(cls, config_path: str | Path) -> Hub:
@@ -135,9 +141,17 @@ class Hub:
 
             started = time.perf_counter()
             say("linking people across sources")
-            people = link_people(con, self.config.link, progress=lambda m: say(m))
+            people = link_people(
+                con,
+                self.config.link,
+                progress=lambda m: say(m),
+                previous_store=analytical.current_path(self.data_dir),
+                run_id=run_id,
+            )
             summary.people_links, summary.entities = people.links, people.entities
             build_entity_tables(con, as_of.isoformat())
+            build_households(con, as_of.isoformat())
+            build_golden_records(con, self.config.link.source_trust, self.config.link.survivorship)
             summary.seconds["link_people"] = time.perf_counter() - started
             say("people linked", finished_stage=True)
 
@@ -330,7 +344,7 @@ class Hub:
     def _summaries(self, rows: list[dict]) -> list[MatchSummary]:
         from joinedup.cases.workflow import case_states
 
-        rules = load_library()
+        rules = config_rules(self.config)
         with self.store.session() as session:
             states = case_states(session, [r["match_key"] for r in rows])
         summaries = []
@@ -366,7 +380,7 @@ class Hub:
             return None
         row = rows[0]
         summary = self._summaries([row])[0]
-        rule = load_library().get(row["rule"])
+        rule = config_rules(self.config).get(row["rule"])
         subject = row["subject_record_id"]
         con = self.connect()
         try:
@@ -386,17 +400,7 @@ class Hub:
             links = explain_links(con, ids)
         finally:
             con.close()
-        n_others = len(others)
-        adults = "1 other adult is" if n_others == 1 else f"{n_others} other adults are"
-        description = (
-            f"The account holder receives the discount, but {adults} linked to the same property."
-        )
-        why = [
-            f"{len(row['evidence_records'])} record(s) from other sources place another adult "
-            "at this property, with no later record of them moving out or dying.",
-            "Each other adult is a different person from the account holder: their records "
-            "link to a separate entity (see the link evidence below).",
-        ]
+        description, why = _explain_match(rule, row)
         return MatchDetail(
             summary=summary,
             description=description,
@@ -449,6 +453,15 @@ class Hub:
             )
         return views
 
+    def lookup(self, limit: int = 5, **details: object) -> list[LookupCandidate]:
+        """Candidate people for these details (first_name, surname, date_of_birth,
+        postcode, email, phone, nhs_number, ni_number), best first, with reasons."""
+        con = self.connect()
+        try:
+            return lookup_people(con, limit=limit, **details)  # type: ignore[arg-type]
+        finally:
+            con.close()
+
     def export_entities(self, out: Path) -> int:
         con = self.connect()
         try:
@@ -488,3 +501,18 @@ def _safe_message(exc: BaseException) -> str:
     if isinstance(exc, (IngestError, ValueError)):
         return f"{type(exc).__name__}: {exc}"
     return type(exc).__name__
+
+
+def _explain_match(rule: Rule | None, row: dict) -> tuple[str, list[str]]:
+    """The match page's finding and reasons, from the rule's own `finding` and `why`."""
+    if rule is None:
+        return "", []
+    score = float(row["score"])
+    facts = {
+        "others": len(row["other_entities"]),
+        "evidence": len(row["evidence_records"]),
+        "score": f"{score:,.2f}".rstrip("0").rstrip("."),
+        "value": f"{float(row['estimated_value']):,.2f}",
+    }
+    finding, why = rule.explain(facts)
+    return " ".join(finding.split()), [" ".join(w.split()) for w in why]

@@ -26,12 +26,23 @@ def test_same_seed_gives_identical_bytes_and_another_seed_does_not(tmp_path: Pat
         "council_tax.csv",
         "electoral_register.xlsx",
         "deaths.csv",
+        "blue_badges.csv",
+        "housing_benefit.csv",
+        "payroll.csv",
+        "creditor_payments.csv",
+        "adult_social_care.csv",
         "joinedup.yaml",
         "truth/records.csv",
         "truth/people.csv",
         "truth/addresses.csv",
         "truth/spd_cases.csv",
         "truth/quarantine.csv",
+        "truth/rule_single_person_discount.csv",
+        "truth/rule_deceased_still_listed.csv",
+        "truth/rule_blue_badge_after_death.csv",
+        "truth/rule_housing_benefit_payroll.csv",
+        "truth/rule_duplicate_creditor_payments.csv",
+        "truth/rule_care_package_after_death.csv",
     }
     assert a == b
     assert a["council_tax.csv"] != c["council_tax.csv"]

@@ -172,6 +172,8 @@ def test_config_validates_and_maps_real_columns(demo: DemoSummary) -> None:
         "electoral_register": list(register_frame(demo.files["electoral_register"]).columns),
         "deaths": list(pd.read_csv(demo.files["deaths"], nrows=0).columns),
     }
+    for name in set(config.sources) - set(headers):  # the plain CSV sources
+        headers[name] = list(pd.read_csv(demo.files[name], nrows=0).columns)
     for name, source in config.sources.items():
         assert config.source_path(source) == demo.files[name]
         assert source.owner and source.steward and source.system and source.lawful_basis

@@ -147,6 +147,16 @@ PAYROLL_ERRORS = RecordingErrors(
 )
 
 
+ADULT_SOCIAL_CARE_ERRORS = RecordingErrors(
+    name_typo=0.01,
+    nickname=0.02,
+    dob_transposed=0.005,
+    postcode_no_space=0.03,
+    street_abbreviated=0.4,
+    missing={"NHS Number": 0.3},
+)
+
+
 @dataclass(frozen=True)
 class RuleRates:
     """How often the new sources' cases and their look-alikes happen."""
@@ -163,6 +173,11 @@ class RuleRates:
     hb_on_payroll_extra: float = 0.08  # of working-age HB people: also employed by the council
     hb_undeclared: float = 0.55  # of HB people on payroll: earnings under-declared
     payroll_leaver_share: float = 0.15
+    # Adult social care packages.
+    care_share_65_plus: float = 0.05
+    care_share_adult: float = 0.005
+    care_share_dead: float = 0.30  # of adults who died: had a care package
+    care_ended_at_death: float = 0.70  # the package was stopped within a few days
     # Creditor payments.
     payments_per_person: float = 0.5
     suppliers_per_person: float = 0.025

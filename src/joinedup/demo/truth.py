@@ -28,6 +28,9 @@ from joinedup.demo.sources.base import SourceOutput
 from joinedup.demo.vocab import load_names
 from joinedup.demo.world import World
 
+SPD_RULE = "single_person_discount"
+DEAD_RULE = "deceased_still_listed"
+DEAD_DAYS = 28  # the rule's default grace: the register is altered monthly
 SPD_KINDS = ["fraud", "decoy_died", "decoy_under_18", "decoy_moved_out"]
 _STATUS = np.empty(3, dtype=object)
 _STATUS[[RESIDENT, DIED, MOVED_AWAY]] = ["resident", "died", "moved_away"]
@@ -151,7 +154,11 @@ def write_truth(world: World, outputs: list[SourceOutput], truth_dir: Path) -> d
                     "source": out.name,
                     "record_key": out.records["record_key"].to_numpy(dtype=object),
                     "person_id": np.where(person >= 0, ids[np.maximum(person, 0)], ""),
-                    "true_uprn": uprn[out.records["prop"].to_numpy()],
+                    "true_uprn": np.where(
+                        out.records["prop"].to_numpy() >= 0,
+                        uprn[np.maximum(out.records["prop"].to_numpy(), 0)].astype(str),
+                        "",
+                    ),
                 }
             )
         )
@@ -189,8 +196,60 @@ def write_truth(world: World, outputs: list[SourceOutput], truth_dir: Path) -> d
             "end_date": dt.fmt(res["end"].to_numpy(), "iso"),
         }
     ).to_csv(paths["addresses"], index=False, lineterminator="\n")
-    spd_cases(world).to_csv(paths["spd_cases"], index=False, lineterminator="\n")
+    spd = spd_cases(world)
+    spd.to_csv(paths["spd_cases"], index=False, lineterminator="\n")
+    rule_truth = {
+        SPD_RULE: pd.DataFrame(
+            {
+                "record_id": "council_tax:" + spd["account_ref"].astype(str),
+                "kind": spd["kind"].to_numpy(),
+            }
+        ),
+        DEAD_RULE: deceased_still_listed(world, outputs),
+    }
+    for out in outputs:
+        rule_truth.update(out.truth)
+    for rule, frame in sorted(rule_truth.items()):
+        path = truth_dir / f"rule_{rule}.csv"
+        frame.sort_values("record_id", kind="stable").to_csv(path, index=False, lineterminator="\n")
+        paths[f"rule_{rule}"] = path
     return paths
+
+
+def deceased_still_listed(world: World, outputs: list[SourceOutput]) -> pd.DataFrame:
+    """Truth for `deceased_still_listed`: register entries of people who died.
+
+    fraud (an error to correct): the elector died more than `DEAD_DAYS` days before the
+    extract; decoy_recent_death: died within those days (removal takes a few weeks);
+    decoy_household: a living elector registered at the same address as the one who died
+    (often the widow or widower, with the same surname).
+    """
+    reg_out = next((o for o in outputs if o.name == "electoral_register"), None)
+    if reg_out is None:
+        return pd.DataFrame({"record_id": [], "kind": []})
+    people = world.pop.people
+    reg = world.admin.register
+    kind_of = pd.Series(reg["kind"].to_numpy(), index=reg["person"].to_numpy())
+    person = reg_out.records["person"].to_numpy()
+    prop = reg_out.records["prop"].to_numpy()
+    kind = kind_of.reindex(person).to_numpy()
+    dod = dt.as_days(people["dod"].to_numpy()[person])
+    dead = (kind == DEAD) & ~np.isnat(dod)
+    recent = dead & (dod > world.pop.as_of - dt.days(DEAD_DAYS))
+    alive_same_place = ~dead & np.isin(prop, prop[dead])
+    label = np.select(
+        [dead & ~recent, recent, alive_same_place],
+        ["fraud", "decoy_recent_death", "decoy_household"],
+        "",
+    )
+    keep = label != ""
+    keys = reg_out.records["record_key"].to_numpy(dtype=object)[keep]
+    return pd.DataFrame(
+        {
+            "record_id": ("electoral_register:" + keys.astype(str)).astype(object),
+            "kind": label[keep],
+        }
+    )
 
 
 def _people_frame(world: World, ids: np.ndarray) -> pd.DataFrame:

@@ -4,37 +4,51 @@
 this purpose, seeing these fields? It writes an audit event for every answer, allowed or
 denied, so the trail shows who looked at what and why.
 
-Today the answer depends on role and purpose. The pipeline below is where later work
-adds data sharing agreements (does an agreement cover this purpose for these sources?)
-and per-field rules (narrow `fields` to what the agreement allows): each is one more
-check in `_CHECKS` or one more step in `_release_fields`, and no caller changes.
-Anything not explicitly allowed is denied.
+The hub's own staff are answered by role and purpose. A partner agency's user (role
+partner_user) is answered by data sharing agreements as well: only an agreement in force
+today that names the user's organisation as a party, for the very purpose the user
+gives, lets them see anything, and then only the fields it shares. A suspended, ended,
+expired or not-yet-started agreement means no access. Anything not explicitly allowed
+is denied.
+
+Fields are named as the caller shows them: a canonical field ("date_of_birth"), a
+source-qualified one ("council_tax.date_of_birth", which needs that source shared), or a
+view field that stands for canonical ones ("name" needs first_name and surname, or
+full_name). Derived fields no agreement can name (link evidence, rule details) are
+never released to partners.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Protocol
 
 from sqlalchemy.orm import Session
 
+from joinedup.governance.agreements import Coverage, coverage
 from joinedup.governance.audit import record_event
+from joinedup.governance.purposes import PURPOSES
+from joinedup.store.base import utcnow
 
-# Purposes a user may state. The NFI-style matching the hub does for fraud and error
-# rests on Part 6 of the Local Audit and Accountability Act 2014 (data matching for the
-# prevention and detection of fraud; e.g. the fair processing notice at
-# https://next.shropshire.gov.uk/privacy/the-national-fraud-initiative). Agreements will
-# name their own purposes later.
-PURPOSES: dict[str, str] = {
-    "fraud_investigation": "Preventing and detecting fraud and error",
-    "error_correction": "Putting right records that are wrong or out of date",
-    "audit_oversight": "Checking that data is used lawfully (DPO, SIRO, auditors)",
-}
+__all__ = ["ACTIONS", "PURPOSES", "Decision", "PermissionDenied", "authorise", "can"]
 
-# Roles that may see personal data at all; partner agencies come in through agreements.
+# Roles that see personal data by virtue of working for the council that holds it.
 PERSONAL_DATA_ROLES = frozenset({"admin", "investigator", "dpo"})
 CASEWORK_ROLES = frozenset({"admin", "investigator"})
+# Roles answered by agreements: they see only what an agreement in force shares.
+AGREEMENT_ROLES = frozenset({"partner_user"})
+
+# View fields built from canonical ones: released when every field of one alternative is
+# shared. Anything else must be shared by name.
+VIEW_FIELDS: dict[str, tuple[frozenset[str], ...]] = {
+    "name": (frozenset({"first_name", "surname"}), frozenset({"full_name"})),
+    "address": (
+        frozenset({"address"}),
+        frozenset({"address_line_1"}),
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -62,11 +76,22 @@ ACTIONS: dict[str, ActionRule] = {
         frozenset({"fraud_investigation", "error_correction"}),
         "change a case's status or outcome, or add a note",
     ),
+    # Reading the records of named sources (exports, the API, a partner's look-up): the
+    # one action partners have, because its fields say which source each comes from.
+    "records.view": ActionRule(
+        PERSONAL_DATA_ROLES | AGREEMENT_ROLES,
+        frozenset(PURPOSES),
+        "see records from the hub's sources",
+    ),
 }
 
 
 class Actor(Protocol):
-    """Anything with a username and a role: a store User, or a service account."""
+    """Anything with a username and a role: a store User, or a service account.
+
+    Partner users also carry `organisation` (read with getattr, so service accounts and
+    the hub's own staff need not).
+    """
 
     username: str
     role: str
@@ -96,6 +121,8 @@ class Request:
     resource: str
     purpose: str
     fields: tuple[str, ...]
+    # What the agreements allow the user's organisation; None unless the role needs them.
+    agreements: Coverage | None = field(default=None)
 
 
 def _signed_in(request: Request) -> str | None:
@@ -131,19 +158,68 @@ def _purpose_fits(request: Request) -> str | None:
     return None
 
 
-# In order; the first reason given denies. Agreements go after _purpose_fits.
+def _agreement_allows(request: Request) -> str | None:
+    """For partner users: an agreement in force, for this purpose, sharing these fields."""
+    if request.user is None or request.user.role not in AGREEMENT_ROLES:
+        return None
+    organisation = getattr(request.user, "organisation", None)
+    if not organisation:
+        return "your account does not name your organisation, so no agreement can cover it"
+    cover = request.agreements
+    if cover is None or not cover.in_force:
+        if cover is not None and cover.not_in_force:
+            states = ", ".join(
+                f"{name} is {state.replace('_', ' ')}" for name, state in cover.not_in_force
+            )
+            return f"no data sharing agreement is in force for this purpose ({states})"
+        return (
+            f"no data sharing agreement gives {organisation} access for "
+            f"{PURPOSES[request.purpose].lower()}"
+        )
+    if request.fields and not _shared_fields(request.fields, cover):
+        return "the agreements in force share none of the fields asked for"
+    return None
+
+
+# In order; the first reason given denies.
 _CHECKS: tuple[Callable[[Request], str | None], ...] = (
     _signed_in,
     _known_action,
     _known_purpose,
     _role_may,
     _purpose_fits,
+    _agreement_allows,
 )
 
 
+def _field_shared(name: str, cover: Coverage) -> bool:
+    source, _, bare = name.rpartition(".")
+    shared = {f for s, f in cover.shared if not source or s == source}
+    if bare in shared:
+        return True
+    return any(option <= shared for option in VIEW_FIELDS.get(bare, ()))
+
+
+def _shared_fields(fields: tuple[str, ...], cover: Coverage) -> tuple[str, ...]:
+    return tuple(f for f in fields if _field_shared(f, cover))
+
+
 def _release_fields(request: Request) -> tuple[str, ...]:
-    """The requested fields the user may see; per-field rules will narrow this."""
+    """The requested fields the user may see: all for staff, the shared ones for partners."""
+    if request.agreements is not None:
+        return _shared_fields(request.fields, request.agreements)
     return request.fields
+
+
+def _coverage_for(
+    session: Session, user: Actor | None, purpose: str, today: date
+) -> Coverage | None:
+    if user is None or getattr(user, "role", None) not in AGREEMENT_ROLES:
+        return None
+    organisation = getattr(user, "organisation", None)
+    if not organisation:
+        return None
+    return coverage(session, organisation, purpose, today)
 
 
 def authorise(
@@ -153,16 +229,25 @@ def authorise(
     resource: str,
     purpose: str,
     fields: Sequence[str] = (),
+    today: date | None = None,
 ) -> Decision:
     """Decide, and write the audit event (flushed with the caller's transaction).
 
     `resource` is an opaque id such as "match:<match_key>": never a name or address.
+    `today` is for tests; agreements are judged against the real date otherwise.
     """
-    request = Request(user, action, resource, purpose, tuple(fields))
+    today = today or utcnow().date()
+    cover = _coverage_for(session, user, purpose, today)
+    request = Request(user, action, resource, purpose, tuple(fields), cover)
     reason = next((r for r in (check(request) for check in _CHECKS) if r is not None), None)
     if reason is None:
         released = _release_fields(request)
-        decision = Decision(True, released, "allowed by role and purpose")
+        why = (
+            f"allowed by agreement {', '.join(cover.in_force)}"
+            if cover is not None
+            else "allowed by role and purpose"
+        )
+        decision = Decision(True, released, why)
     else:
         decision = Decision(False, (), reason)
     record_event(
@@ -181,8 +266,8 @@ def authorise(
 def can(user: Actor | None, action: str, purpose: str) -> bool:
     """Whether the gate would allow this: for showing or hiding a control, nothing more.
 
-    It writes no audit event, so it must never stand in for `authorise` before data is
-    read or changed.
+    It writes no audit event and does not consult agreements, so it must never stand in
+    for `authorise` before data is read or changed.
     """
     request = Request(user, action, "", purpose, ())
-    return all(check(request) is None for check in _CHECKS)
+    return all(check(request) is None for check in _CHECKS[:-1])

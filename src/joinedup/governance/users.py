@@ -12,6 +12,7 @@ Account changes are audited; the actor is "system" when the CLI makes them.
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -74,10 +75,19 @@ def create_user(
     role: str,
     display_name: str = "",
     actor: str = "system",
+    organisation: str | None = None,
 ) -> User:
-    """Add an account (flushed, not committed)."""
+    """Add an account (flushed, not committed).
+
+    A partner user must name their organisation: agreements are made with organisations,
+    so without one the gate could never let them see anything.
+    """
     if role not in ROLES:
         raise UserError(f"unknown role {role!r}; roles are {', '.join(ROLES)}")
+    if organisation is not None and not re.fullmatch(r"[a-z][a-z0-9_]*", organisation):
+        raise UserError("an organisation is named by its id, in lower_snake_case")
+    if role == "partner_user" and not organisation:
+        raise UserError("a partner user needs an organisation (the id agreements name)")
     if not username or not username.isascii() or not username.replace("_", "").isalnum():
         raise UserError("a username must be letters, digits and underscores")
     if get_user(session, username) is not None:
@@ -86,6 +96,7 @@ def create_user(
         username=username,
         display_name=display_name or username,
         role=role,
+        organisation=organisation,
         password_hash=hash_password(password),
         failed_logins=0,
     )
@@ -98,7 +109,7 @@ def create_user(
         f"user:{username}",
         "administration",
         "allowed",
-        detail=f"role {role}",
+        detail=f"role {role}" + (f", organisation {organisation}" if organisation else ""),
     )
     return user
 

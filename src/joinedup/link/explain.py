@@ -23,6 +23,7 @@ _DESCRIPTIONS = {
     "phone": "phone",
     "nhs_number": "NHS number",
     "ni_number": "National Insurance number",
+    "tenure": "tenure",
 }
 
 

@@ -9,12 +9,15 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from joinedup.config import LinkConfig
+from joinedup.link.clusters import split_conflicting_clusters, write_cluster_quality
+from joinedup.link.entity_ids import assign_stable_ids
 from joinedup.link.nicknames import forename_variant_lists
 
 logger = logging.getLogger(__name__)
@@ -34,7 +37,9 @@ SELECT
     lower(r.email) AS email,
     r.phone,
     r.nhs_number,
-    r.ni_number
+    r.ni_number,
+    r.start_date,
+    r.end_date
 FROM records r
 LEFT JOIN address_matches a USING (record_id)
 """
@@ -47,6 +52,8 @@ class PeopleLinkSummary:
     links: int
     entities: int
     model_json: str
+    clusters_split: int = 0
+    id_events: dict[str, int] = field(default_factory=dict)
 
 
 def _settings(threshold_u_pairs: float):  # type: ignore[no-untyped-def]
@@ -127,6 +134,38 @@ def _settings(threshold_u_pairs: float):  # type: ignore[no-untyped-def]
         comparison_description="address",
     )
 
+    # How the two records' periods relate. A record that ends as another begins at a new
+    # address is how a move looks (the commonest way one person gets two addresses), and two
+    # current records of one source with the same name are two people (a father and son on
+    # the electoral register), not a duplicate. Neither record ending says nothing.
+    moved = "NOT coalesce(uprn_l = uprn_r OR postcode_l = postcode_r, false)"
+    ended_l = f"end_date_l IS NOT NULL AND end_date_r IS NULL AND {moved}"
+    ended_r = f"end_date_r IS NOT NULL AND end_date_l IS NULL AND {moved}"
+    tenure = cl.CustomComparison(
+        output_column_name="tenure",
+        comparison_levels=[
+            {
+                "sql_condition": "end_date_l IS NULL AND end_date_r IS NULL "
+                "AND source_dataset_l <> source_dataset_r",
+                "label_for_charts": "no move recorded",
+                "is_null_level": True,
+            },
+            cll.CustomLevel(
+                f"({ended_l} AND abs(datediff('day', end_date_l, start_date_r)) <= 31) OR "
+                f"({ended_r} AND abs(datediff('day', end_date_r, start_date_l)) <= 31)",
+                "one record ends as the other begins (a move)",
+            ),
+            cll.CustomLevel(
+                f"({ended_l}) OR ({ended_r})", "one record ended, the other is current"
+            ),
+            cll.CustomLevel(
+                "end_date_l IS NULL AND end_date_r IS NULL", "both current in the same source"
+            ),
+            cll.ElseLevel(),
+        ],
+        comparison_description="tenure",
+    )
+
     def exact(column: str, description: str):  # type: ignore[no-untyped-def]
         return cl.CustomComparison(
             output_column_name=column,
@@ -150,6 +189,7 @@ def _settings(threshold_u_pairs: float):  # type: ignore[no-untyped-def]
             exact("phone", "phone"),
             exact("nhs_number", "NHS number"),
             exact("ni_number", "National Insurance number"),
+            tenure,
         ],
         blocking_rules_to_generate_predictions=[
             block_on("first_name", "surname"),
@@ -173,8 +213,13 @@ def link_people(
     con: duckdb.DuckDBPyConnection,
     settings: LinkConfig,
     progress: Callable[[str], None] | None = None,
+    *,
+    previous_store: Path | None = None,
+    run_id: str = "run",
 ) -> PeopleLinkSummary:
-    """Score pairs, cluster at the threshold, and write links, clusters and the model."""
+    """Score pairs, cluster at the threshold, split conflicting clusters, give entities
+    stable ids (against `previous_store`, the last published run), and write links,
+    clusters, their quality and the model."""
     from splink import DuckDBAPI, Linker, block_on
 
     say = progress or (lambda _msg: None)
@@ -196,6 +241,13 @@ def link_people(
     )
     work.unregister("link_input_arrow")
     work.unregister("name_variants")
+    # Kept for real-time lookup, which compares a query's names the way the model does.
+    con.register("_name_variants", names)
+    con.execute(
+        "CREATE OR REPLACE TABLE person_name_variants AS SELECT first_name, "
+        "CAST(first_name_variants AS VARCHAR[]) AS first_name_variants FROM _name_variants"
+    )
+    con.unregister("_name_variants")
     linker = Linker("link_input", _settings(settings.max_pairs_for_u), db_api=DuckDBAPI(work))
     say("estimating how often records agree by chance")
     linker.training.estimate_probability_two_random_records_match(
@@ -228,16 +280,15 @@ def link_people(
     _write_links(con, links_df, model_json)
     con.register("_clusters", clusters_df)
     con.execute(
-        """
-        CREATE OR REPLACE TABLE person_clusters AS
-        SELECT c.unique_id AS record_id, c.cluster_id,
-               'P' || upper(substr(md5(min(c.unique_id) OVER (PARTITION BY c.cluster_id)), 1, 10))
-                   AS entity_id
-        FROM _clusters c
-        """
+        "CREATE OR REPLACE TABLE person_clusters AS "
+        "SELECT unique_id AS record_id, CAST(cluster_id AS VARCHAR) AS cluster_id FROM _clusters"
     )
     con.unregister("_clusters")
     work.close()
+    say("splitting clusters whose records cannot be one person")
+    split = split_conflicting_clusters(con, settings.threshold_probability)
+    ids = assign_stable_ids(con, previous_store, run_id)
+    write_cluster_quality(con, settings.threshold_probability)
     entities = con.execute("SELECT count(DISTINCT entity_id) FROM person_clusters").fetchone()[0]  # type: ignore[index]
     return PeopleLinkSummary(
         records=frame.num_rows,
@@ -245,6 +296,8 @@ def link_people(
         links=int((links_df["match_probability"] >= settings.threshold_probability).sum()),
         entities=int(entities),
         model_json=model_json,
+        clusters_split=split,
+        id_events=ids,
     )
 
 

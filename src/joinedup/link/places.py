@@ -39,7 +39,7 @@ from joinedup.link.places_fuzzy import run_fuzzy
 from joinedup.link.places_model import run_model
 from joinedup.link.places_normalise import install_macros
 from joinedup.link.places_prepare import drop_work_tables, prepare_gazetteer, prepare_inputs
-from joinedup.link.places_settle import RESULT_TABLES, create_result_tables
+from joinedup.link.places_settle import create_result_tables
 
 Progress = Callable[[str, int, int], None]
 
@@ -104,10 +104,7 @@ def resolve_addresses(
         _write_output(con)
         tick("write")
     finally:
-        drop_work_tables(
-            con,
-            RESULT_TABLES + ("_jp_given", "_jp_cand", "_jp_settle_c", "_jp_fz", "_jp_fz_scored"),
-        )
+        drop_work_tables(con)
     return _summary(con, time.perf_counter() - started, seconds_by_step)
 
 

@@ -23,8 +23,6 @@ import duckdb
 
 from joinedup.link.places_normalise import FLAT_ID_RE, FLOOR_TOKEN_RE, ID_TOKEN_RE, POSTCODE_RE
 
-WORK_TABLES = ("_jp_gz", "_jp_gkey", "_jp_in", "_jp_ikey", "_jp_places")
-
 # words that may trail an address without naming the place the gazetteer knows
 _EXTRA_PLACE_WORDS = ("UK", "ENGLAND", "WALES", "UNITED", "KINGDOM", "GB")
 
@@ -113,7 +111,7 @@ def prepare_gazetteer(con: duckdb.DuckDBPyConnection) -> None:
         )
         SELECT g.*, sfx.base IS NOT NULL AS has_suffix_sibling
         FROM _jp_gz g
-        LEFT JOIN sfx ON sfx.st_k = g.st_k AND len(g.pao_num) = 1 AND sfx.base = g.pao_num[1]
+        LEFT JOIN sfx ON sfx.st_k = g.st_k AND sfx.base = g.k_num
     """)
     # Variants: 0 full (name before number), 1 name without number, 2 number without
     # name, 3 building without street, 4 name only, 5 the PAO in its original order.
@@ -233,6 +231,10 @@ def prepare_inputs(con: duckdb.DuckDBPyConnection) -> int:
     return int(con.execute("SELECT count(*) FROM _jp_in").fetchone()[0])
 
 
-def drop_work_tables(con: duckdb.DuckDBPyConnection, extra: tuple[str, ...] = ()) -> None:
-    for name in WORK_TABLES + extra:
-        con.execute(f"DROP TABLE IF EXISTS {name}")
+def drop_work_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop every `_jp_` temp table this module family made (also after a failure)."""
+    names = con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, '_jp_')"
+    ).fetchall()
+    for (name,) in names:
+        con.execute(f'DROP TABLE IF EXISTS "{name}"')

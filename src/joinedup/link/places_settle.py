@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import duckdb
 
-RESULT_TABLES = ("_jp_res", "_jp_shellhit")
 MAX_CANDIDATES = 5
 
 

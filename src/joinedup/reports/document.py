@@ -90,7 +90,9 @@ def pct1(value: float | None) -> str:
 
 
 def money(value: float | None) -> str:
-    return "-" if value is None else f"£{value:,.0f}"
+    if value is None:
+        return "-"
+    return f"-£{-value:,.0f}" if value < 0 else f"£{value:,.0f}"
 
 
 def count(value: int | float | None) -> str:

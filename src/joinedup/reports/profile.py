@@ -13,7 +13,8 @@ must not carry personal data.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as _field
 from datetime import date, datetime
 
 import numpy as np
@@ -77,7 +78,7 @@ class ColumnProfile:
     field: str | None = None  # canonical field guessed
     why: str = ""
     validity: float | None = None  # share of filled values in the right form
-    categories: list[str] = field(default_factory=list)
+    categories: list[str] = _field(default_factory=list)
     oldest: date | None = None
     newest: date | None = None
 
@@ -114,14 +115,14 @@ class TableProfile:
     skipped: int
     bad_rows: int
     encoding: str | None
-    mappings: list[dict] = field(default_factory=list)
+    mappings: list[dict] = _field(default_factory=list)
     duplicate_rows: int = 0
     key_column: str | None = None
     duplicate_keys: int = 0
     duplicate_people: int = 0
     obsolete_rows: int = 0
     newest_activity: date | None = None
-    keys: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    keys: pd.DataFrame = _field(default_factory=pd.DataFrame, repr=False)
 
     @property
     def fields(self) -> set[str]:
@@ -199,14 +200,13 @@ def _mapping(mapping: dict) -> ColumnMapping:
     return ColumnMapping(**keep)
 
 
-def profile_table(
-    name: str, file: str, fmt: str, result: ReadResult, as_of: date
-) -> TableProfile:
+def profile_table(name: str, file: str, fmt: str, result: ReadResult, as_of: date) -> TableProfile:
     frame = result.frame
     rows = len(frame)
     columns = [str(c) for c in frame.columns]
     mappings = guess_mapping(columns, frame)
     by_column = {m["column"]: m for m in mappings if m["field"] != "record_key"}
+    key_column = next((m["column"] for m in mappings if m["field"] == "record_key"), None)
     produced: dict[str, pd.Series] = {}
     profiles: list[ColumnProfile] = []
     for column in columns:
@@ -215,7 +215,9 @@ def profile_table(
         distinct = int(as_text(values).nunique()) if filled else 0
         profile = ColumnProfile(column, _column_kind(values, filled), filled, distinct, rows)
         mapping = by_column.get(column)
-        if mapping is None and filled:
+        if column == key_column:
+            profile.field, profile.why = "record_key", "the id of each row"
+        elif mapping is None and filled:
             found = _value_category(values)
             if found is not None:
                 mapping = {"column": column, "field": found[0], "why": found[1]}

@@ -101,7 +101,9 @@ def _html_block(block: Block) -> str:
             )
             rows.append(f"<tr>{cells}</tr>")
         caption = f"<caption>{escape(block.caption)}</caption>" if block.caption else ""
-        return f"<table>{caption}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        return (
+            f"<table>{caption}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        )
     if isinstance(block, BarChart):
         return bar_chart_svg(block)
     raise TypeError(f"unknown block {type(block).__name__}")

@@ -6,10 +6,12 @@ the property), so the same finding in a later run is the same match and the same
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import duckdb
 
 from joinedup.config import HubConfig
-from joinedup.rules.model import Rule, RuleError, load_library
+from joinedup.rules.model import Rule, RuleError, load_rules
 
 MATCH_COLUMNS = (
     "match_key VARCHAR, rule VARCHAR, subject_record_id VARCHAR, uprn VARCHAR, "
@@ -17,8 +19,13 @@ MATCH_COLUMNS = (
 )
 
 
+def config_rules(config: HubConfig) -> dict[str, Rule]:
+    """The built-in rules and the council's own, from the `rules/` folder beside its config."""
+    return load_rules(config.path.parent if config.path else None)
+
+
 def enabled_rules(config: HubConfig) -> list[tuple[Rule, dict]]:
-    library = load_library()
+    library = config_rules(config)
     chosen = []
     for name, rule in library.items():
         settings = config.rules.get(name)
@@ -38,6 +45,32 @@ def enabled_rules(config: HubConfig) -> list[tuple[Rule, dict]]:
     if unknown:
         raise RuleError(f"the config names unknown rule(s): {', '.join(sorted(unknown))}")
     return chosen
+
+
+@dataclass(frozen=True)
+class RuleStatus:
+    rule: Rule
+    sources: list[str]  # the config's source names the rule reads
+    state: str  # 'runs', 'disabled' or 'missing source(s): ...'
+
+
+def rule_status(config: HubConfig) -> list[RuleStatus]:
+    """What `joinedup rules list` shows: each rule and whether this config runs it."""
+    enabled = {rule.name for rule, _ in enabled_rules(config)}
+    out = []
+    for name, rule in config_rules(config).items():
+        settings = config.rules.get(name)
+        values = {**rule.parameters, **(settings.parameters if settings else {})}
+        needed = [str(values.get(role, role)) for role in rule.sources]
+        if name in enabled:
+            state = "runs"
+        elif settings is not None and not settings.enabled:
+            state = "disabled"
+        else:
+            missing = [n for n in needed if n not in config.sources]
+            state = f"missing source(s): {', '.join(missing)}"
+        out.append(RuleStatus(rule=rule, sources=needed, state=state))
+    return out
 
 
 def run_rules(con: duckdb.DuckDBPyConnection, config: HubConfig, as_of: str) -> dict[str, int]:

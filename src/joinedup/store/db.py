@@ -9,7 +9,6 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
-
 def store_url(data_dir: Path) -> str:
     """JOINEDUP_STORE_URL wins (PostgreSQL in production); else SQLite in the data dir."""
     return os.environ.get("JOINEDUP_STORE_URL") or f"sqlite:///{data_dir / 'operational.sqlite'}"

@@ -57,9 +57,7 @@ def upgrade(engine: Engine) -> None:
     with _migration_lock(engine), engine.begin() as connection:
         context = MigrationContext.configure(connection)
         config = alembic_config(connection)
-        if context.get_current_revision() is None and inspect(connection).has_table(
-            "audit_head"
-        ):
+        if context.get_current_revision() is None and inspect(connection).has_table("audit_head"):
             command.stamp(config, _PRE_MIGRATION_REVISION)
         command.upgrade(config, "head")
 

@@ -21,6 +21,9 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(100), unique=True)
     display_name: Mapped[str] = mapped_column(String(200), default="")
     role: Mapped[str] = mapped_column(String(20))
+    # None for the hub's own staff; a partner's organisation id (lower_snake_case, as
+    # agreements name their parties) for partner users, whom agreements govern.
+    organisation: Mapped[str | None] = mapped_column(String(100), default=None, index=True)
     # argon2id PHC string; the parameters travel with the hash so they can be raised later.
     password_hash: Mapped[str] = mapped_column(String(255))
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)

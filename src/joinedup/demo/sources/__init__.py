@@ -8,7 +8,17 @@ one line in `SOURCES`.
 
 from __future__ import annotations
 
-from joinedup.demo.sources import council_tax, deaths, electoral_register, gazetteer
+from joinedup.demo.sources import (
+    adult_social_care,
+    blue_badges,
+    council_tax,
+    creditor_payments,
+    deaths,
+    electoral_register,
+    gazetteer,
+    housing_benefit,
+    payroll,
+)
 from joinedup.demo.sources.base import SourceOutput, SourceSpec
 
 SOURCES: list[SourceSpec] = [
@@ -16,6 +26,11 @@ SOURCES: list[SourceSpec] = [
     council_tax.SPEC,
     electoral_register.SPEC,
     deaths.SPEC,
+    blue_badges.SPEC,
+    housing_benefit.SPEC,
+    payroll.SPEC,
+    creditor_payments.SPEC,
+    adult_social_care.SPEC,
 ]
 
 __all__ = ["SOURCES", "SourceOutput", "SourceSpec"]

@@ -64,9 +64,7 @@ def _decide(world: World) -> BenefitFacts:
     move_in = dt.as_days(hh["move_in"].to_numpy()[claim_hh])
     start = dt.uniform_between(np.maximum(move_in, today - dt.years(6)), today - dt.days(20), rng)
     ended = rng.random(n_claims) < 0.12
-    end = np.where(
-        ended, dt.uniform_between(start + dt.days(30), today - dt.days(1), rng), dt.NAT
-    )
+    end = np.where(ended, dt.uniform_between(start + dt.days(30), today - dt.days(1), rng), dt.NAT)
     end = np.where(end <= start, dt.NAT, end).astype("datetime64[D]")
     claims = pd.DataFrame(
         {
@@ -139,7 +137,8 @@ def _decide(world: World) -> BenefitFacts:
     )
     cp["declared_weekly"] = np.round(np.nan_to_num(declared), 2)
     kind = np.select(
-        [employed_now & under, employed_now, on_payroll], ["fraud", "decoy_declared", "decoy_left_job"],
+        [employed_now & under, employed_now, on_payroll],
+        ["fraud", "decoy_declared", "decoy_left_job"],
         "",
     )
     keep = (kind != "") & claim_current

@@ -46,7 +46,9 @@ def build(
     name = np.where(title != "", title + " ", "") + f["first"]
     name = np.where(f["middle"] != "", name + " " + f["middle"].astype(str).astype(object), name)
     name = (name + " " + f["surname"]).astype(object)
-    ni = errors.blank_where(p["ni"].to_numpy(dtype=object)[person], rules.missing.get("NI Number", 0), rng)
+    ni = errors.blank_where(
+        p["ni"].to_numpy(dtype=object)[person], rules.missing.get("NI Number", 0), rng
+    )
     key = keys(claim, cp["role"].to_numpy())
     frame = pd.DataFrame(
         {

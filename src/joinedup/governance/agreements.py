@@ -1,0 +1,224 @@
+"""Data sharing agreements: copying them from joinedup.yaml into the store, and the
+questions the policy gate asks of them.
+
+joinedup.yaml is the source of truth (reviewed like code). Each time a hub opens, the
+declared agreements are written to the store; a change is audited, so the trail shows
+from when an agreement allowed what. An agreement taken out of the YAML is marked
+"withdrawn" rather than deleted, so the audit trail's references to it still resolve.
+
+An agreement lets its parties see data only while it is in force: status "active", the
+start date reached and the end date not passed. Anything else means no access.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from joinedup.config import AgreementConfig, ConfigError
+from joinedup.governance.audit import record_event
+from joinedup.governance.purposes import PURPOSES
+from joinedup.store.agreements import Agreement, AgreementParty, AgreementShare
+from joinedup.store.db import OperationalStore
+
+EffectiveState = Literal[
+    "in_force", "draft", "not_started", "expired", "suspended", "ended", "withdrawn"
+]
+
+
+def effective_state(agreement: Agreement, today: date) -> EffectiveState:
+    """What an agreement means today: only "in_force" lets anyone see anything."""
+    if agreement.status != "active":
+        return agreement.status  # type: ignore[return-value]
+    if today < agreement.start_date:
+        return "not_started"
+    if agreement.end_date is not None and today > agreement.end_date:
+        return "expired"
+    return "in_force"
+
+
+def review_overdue(agreement: Agreement, today: date) -> bool:
+    return agreement.review_date is not None and agreement.review_date < today
+
+
+@dataclass(frozen=True)
+class SyncSummary:
+    added: tuple[str, ...]
+    changed: tuple[str, ...]
+    withdrawn: tuple[str, ...]
+
+    @property
+    def unchanged(self) -> bool:
+        return not (self.added or self.changed or self.withdrawn)
+
+
+def _snapshot(agreement: Agreement) -> tuple[object, ...]:
+    """Everything that matters about an agreement, to tell whether the YAML changed it."""
+    return (
+        agreement.title,
+        agreement.purpose,
+        agreement.status,
+        agreement.start_date,
+        agreement.end_date,
+        agreement.review_date,
+        tuple(
+            sorted(
+                (p.organisation, p.lawful_basis, p.special_category_condition or "")
+                for p in agreement.parties
+            )
+        ),  # fmt: skip
+        tuple(sorted((s.source, s.field) for s in agreement.shares)),
+    )
+
+
+def _declared_snapshot(declared: AgreementConfig) -> tuple[object, ...]:
+    return (
+        declared.title,
+        declared.purpose,
+        declared.status,
+        declared.start,
+        declared.end,
+        declared.review,
+        tuple(
+            sorted(
+                (p.organisation, p.lawful_basis, p.special_category_condition or "")
+                for p in declared.parties
+            )
+        ),  # fmt: skip
+        tuple(sorted({(s.source, f) for s in declared.shares for f in s.fields})),
+    )
+
+
+def _apply(agreement: Agreement, declared: AgreementConfig) -> None:
+    agreement.title = declared.title
+    agreement.purpose = declared.purpose
+    agreement.status = declared.status
+    agreement.start_date = declared.start
+    agreement.end_date = declared.end
+    agreement.review_date = declared.review
+    agreement.parties = [
+        AgreementParty(
+            organisation=p.organisation,
+            lawful_basis=p.lawful_basis,
+            special_category_condition=p.special_category_condition,
+        )
+        for p in declared.parties
+    ]
+    agreement.shares = [
+        AgreementShare(source=share.source, field=field)
+        for share in declared.shares
+        for field in dict.fromkeys(share.fields)
+    ]
+
+
+def sync_agreements(
+    session: Session, declared: Mapping[str, AgreementConfig], actor: str = "system"
+) -> SyncSummary:
+    """Make the store's agreements match the YAML (flushed; the caller commits)."""
+    for name, config in declared.items():
+        if config.purpose not in PURPOSES:
+            raise ConfigError(
+                f"agreement {name!r}: purpose {config.purpose!r} is not one the hub knows; "
+                f"purposes are {', '.join(PURPOSES)}"
+            )
+    stored = {
+        a.name: a
+        for a in session.scalars(
+            select(Agreement).options(
+                selectinload(Agreement.parties), selectinload(Agreement.shares)
+            )
+        )
+    }
+    added: list[str] = []
+    changed: list[str] = []
+    withdrawn: list[str] = []
+    for name, config in declared.items():
+        agreement = stored.get(name)
+        if agreement is None:
+            agreement = Agreement(name=name)
+            _apply(agreement, config)
+            session.add(agreement)
+            added.append(name)
+            continue
+        # Replace children only when something differs, so an unchanged YAML writes nothing.
+        if _snapshot(agreement) != _declared_snapshot(config):
+            # Remove the old parties and shares first: their unique keys would clash.
+            agreement.parties.clear()
+            agreement.shares.clear()
+            session.flush()
+            _apply(agreement, config)
+            changed.append(name)
+    for name, agreement in stored.items():
+        if name not in declared and agreement.status != "withdrawn":
+            agreement.status = "withdrawn"
+            withdrawn.append(name)
+    session.flush()
+    for verb, names in (("add", added), ("change", changed), ("withdraw", withdrawn)):
+        for name in names:
+            status = declared[name].status if name in declared else "withdrawn"
+            record_event(
+                session,
+                actor,
+                f"agreement.{verb}",
+                f"agreement:{name}",
+                "administration",
+                "allowed",
+                detail=f"status {status}",
+            )
+    return SyncSummary(tuple(added), tuple(changed), tuple(withdrawn))
+
+
+def sync_store(store: OperationalStore, declared: Mapping[str, AgreementConfig]) -> SyncSummary:
+    """sync_agreements in its own transaction: what a hub does when it opens."""
+    with store.session() as session, session.begin():
+        return sync_agreements(session, declared)
+
+
+def list_agreements(session: Session) -> list[Agreement]:
+    return list(
+        session.scalars(
+            select(Agreement)
+            .options(selectinload(Agreement.parties), selectinload(Agreement.shares))
+            .order_by(Agreement.name)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What the agreements naming one organisation allow it, for one purpose, today."""
+
+    in_force: tuple[str, ...]  # names of the agreements in force
+    shared: frozenset[tuple[str, str]]  # (source, field) pairs they share
+    not_in_force: tuple[tuple[str, EffectiveState], ...]  # the others, and why
+
+
+def coverage(session: Session, organisation: str, purpose: str, today: date) -> Coverage:
+    """The agreements that make `organisation` a party for `purpose`, split by state."""
+    agreements = session.scalars(
+        select(Agreement)
+        .join(AgreementParty)
+        .where(AgreementParty.organisation == organisation, Agreement.purpose == purpose)
+        .options(selectinload(Agreement.shares))
+        .order_by(Agreement.name)
+    ).unique()
+    in_force: list[str] = []
+    shared: set[tuple[str, str]] = set()
+    others: list[tuple[str, EffectiveState]] = []
+    for agreement in agreements:
+        state = effective_state(agreement, today)
+        if state == "in_force":
+            in_force.append(agreement.name)
+            shared.update((s.source, s.field) for s in agreement.shares)
+        else:
+            others.append((agreement.name, state))
+    return Coverage(tuple(in_force), frozenset(shared), tuple(others))
+
+
+def agreement_purposes(session: Session) -> Sequence[str]:
+    return list(session.scalars(select(Agreement.purpose).distinct()))

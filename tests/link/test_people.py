@@ -1,0 +1,153 @@
+"""Person linking on a real run of the demo council, and its parts on small hand-made data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from joinedup.evaluation import evaluate
+from joinedup.hub import Hub
+from joinedup.link.clusters import _constrained_components
+from joinedup.link.entity_ids import assign_stable_ids
+from joinedup.link.golden import build_golden_records
+
+
+def test_run_links_people_accurately_with_bcubed(demo_hub_config) -> None:
+    hub = Hub.open(demo_hub_config.config_path)
+    links = evaluate(hub, demo_hub_config.folder / "truth")["person_links"]
+    assert links["f1"] >= 0.95
+    assert links["bcubed_f1"] >= 0.97
+    assert 0 < links["bcubed_precision"] <= 1 and 0 < links["bcubed_recall"] <= 1
+
+
+def test_no_entity_holds_a_conflict(demo_hub_config) -> None:
+    con = Hub.open(demo_hub_config.config_path).connect()
+    try:
+        bad = con.execute(
+            """
+            SELECT count(*) FROM person_clusters a
+            JOIN person_clusters b ON a.entity_id = b.entity_id AND a.record_id < b.record_id
+            JOIN link_input x ON x.unique_id = a.record_id
+            JOIN link_input y ON y.unique_id = b.record_id
+            WHERE x.nhs_number <> y.nhs_number OR x.ni_number <> y.ni_number
+               OR (x.source_dataset = y.source_dataset AND x.end_date IS NULL
+                   AND y.end_date IS NULL AND x.postcode = y.postcode)
+            """
+        ).fetchone()[0]
+        quality = con.execute(
+            "SELECT count(*), count(DISTINCT entity_id), sum(records) FROM person_cluster_quality"
+        ).fetchone()
+        entities, records = con.execute(
+            "SELECT count(DISTINCT entity_id), count(*) FROM person_clusters"
+        ).fetchone()
+    finally:
+        con.close()
+    assert bad == 0
+    assert quality == (entities, entities, records)
+
+
+def test_constrained_components_break_a_chain() -> None:
+    edges = pd.DataFrame({"record_id_l": ["a", "b"], "record_id_r": ["b", "c"]})
+    conflicts = pd.DataFrame({"record_id_l": ["a"], "record_id_r": ["c"]})
+    pieces = _constrained_components(["a", "b", "c"], edges, conflicts)
+    assert pieces["a"] == pieces["b"] != pieces["c"]
+
+
+def _clusters(con: duckdb.DuckDBPyConnection, members: dict[str, str]) -> None:
+    frame = pd.DataFrame({"record_id": list(members), "cluster_id": list(members.values())})
+    con.register("_m", frame)
+    con.execute("CREATE OR REPLACE TABLE person_clusters AS SELECT * FROM _m")
+    con.unregister("_m")
+
+
+def test_stable_ids_keep_merge_split_and_never_reuse(tmp_path: Path) -> None:
+    first = tmp_path / "first.duckdb"
+    con = duckdb.connect(str(first))
+    _clusters(con, {"r1": "A", "r2": "A", "r3": "B", "r4": "C", "r5": "C", "r6": "D"})
+    assign_stable_ids(con, None, "run1")
+    old = dict(con.execute("SELECT record_id, entity_id FROM person_clusters").fetchall())
+    con.close()
+
+    con = duckdb.connect()
+    # r1+r2 grow with r7 (kept); B merges into A; C splits (r4 keeps, r5 leaves); D is gone
+    _clusters(con, {"r1": "x", "r2": "x", "r3": "x", "r7": "x", "r4": "y", "r5": "z"})
+    events = assign_stable_ids(con, first, "run2")
+    new = dict(con.execute("SELECT record_id, entity_id FROM person_clusters").fetchall())
+    history = con.execute(
+        "SELECT entity_id, event, related_entity_id FROM entity_id_history WHERE run_id = 'run2'"
+    ).fetchall()
+    ever = {r[0] for r in con.execute("SELECT entity_id FROM entity_id_history").fetchall()}
+    con.close()
+    assert new["r1"] == new["r7"] == old["r1"]
+    assert new["r4"] == old["r4"]
+    assert new["r5"] not in set(old.values())
+    assert (old["r3"], "merged", old["r1"]) in history
+    assert (new["r5"], "split", old["r4"]) in history
+    assert (old["r6"], "retired", None) in history
+    assert events["kept"] == 2
+    assert set(old.values()) | set(new.values()) <= ever
+
+
+def test_stable_ids_survive_a_rerun(fresh_demo_copy) -> None:
+    hub = Hub.open(fresh_demo_copy.config_path)
+    con = hub.connect()
+    before = dict(con.execute("SELECT record_id, entity_id FROM person_clusters").fetchall())
+    con.close()
+    hub.run()
+    con = hub.connect()
+    after = dict(con.execute("SELECT record_id, entity_id FROM person_clusters").fetchall())
+    con.close()
+    assert after == before
+
+
+def test_golden_records_follow_each_rule() -> None:
+    con = duckdb.connect()
+    con.execute(
+        """
+        CREATE TABLE records AS SELECT * FROM (VALUES
+            ('a1', 'council_tax', 'JON', 'SMITH', DATE '1980-01-02', DATE '2020-01-01'),
+            ('a2', 'electoral_register', 'JOHN', 'JONES', DATE '1980-02-01', DATE '2024-01-01'),
+            ('a3', 'electoral_register', 'JOHN', 'SMITH', NULL, DATE '2019-01-01')
+        ) t(record_id, source, first_name, surname, date_of_birth, start_date)
+        """
+    )
+    con.execute("ALTER TABLE records ADD COLUMN snapshot_date DATE")
+    con.execute(
+        "CREATE TABLE record_entities AS SELECT record_id, 'P1' AS entity_id, "
+        "NULL::VARCHAR AS uprn FROM records"
+    )
+    build_golden_records(con, ["council_tax"], {"surname": "recent"})
+    golden = {
+        r[0]: r[1:]
+        for r in con.execute(
+            "SELECT field, value, rule, record_id, support, alternatives FROM golden_records"
+        ).fetchall()
+    }
+    assert golden["first_name"][:2] == ("JOHN", "frequent")  # two records agree
+    assert golden["surname"][:3] == ("JONES", "recent", "a2")  # newest record
+    assert golden["date_of_birth"][:3] == ("1980-01-02", "trusted", "a1")  # trusted source
+    assert golden["first_name"][3:] == (2, 2)
+    with pytest.raises(ValueError):
+        build_golden_records(con, [], {"surname": "loudest"})
+
+
+def test_lookup_finds_the_person_first(demo_hub_config) -> None:
+    hub = Hub.open(demo_hub_config.config_path)
+    con = hub.connect()
+    row = con.execute(
+        "SELECT r.first_name, r.surname, r.date_of_birth, r.postcode, e.entity_id "
+        "FROM records r JOIN record_entities e USING (record_id) "
+        "WHERE r.date_of_birth IS NOT NULL AND r.postcode IS NOT NULL "
+        "ORDER BY r.record_id LIMIT 1"
+    ).fetchone()
+    con.close()
+    first, surname, dob, postcode, entity = row
+    found = hub.lookup(first_name=first, surname=surname, date_of_birth=dob, postcode=postcode)
+    assert found[0].entity_id == entity
+    assert found[0].match_probability > 0.99
+    assert any("date of birth" in reason for reason in found[0].reasons)
+    assert all(a.match_weight >= b.match_weight for a, b in zip(found, found[1:]))
+    assert hub.lookup(first_name=first) == []  # a first name alone is not enough to search
