@@ -151,6 +151,37 @@ def run_reference(con: duckdb.DuckDBPyConnection) -> str:
     return "SELECT record_id, entity_id FROM ref_entities"
 
 
+def measure_lookups(con: duckdb.DuckDBPyConnection, queries: int = 200) -> dict:
+    """Lookup latency in-process against the index of every record, and how often the
+    queried record's own entity comes first (queries are records' own details)."""
+    from joinedup.link.lookup import PersonIndex
+
+    started = time.perf_counter()
+    index = PersonIndex(con)
+    build = time.perf_counter() - started
+    sample = con.execute(
+        "SELECT r.first_name, r.surname, r.date_of_birth, r.postcode, c.entity_id "
+        "FROM records r JOIN person_clusters c USING (record_id) "
+        f"WHERE r.surname IS NOT NULL USING SAMPLE {queries} ROWS (reservoir, 7)"
+    ).fetchall()
+    times, first = [], 0
+    for first_name, surname, dob, postcode, entity in sample:
+        started = time.perf_counter()
+        found = index.lookup(
+            first_name=first_name, surname=surname, date_of_birth=dob, postcode=postcode
+        )
+        times.append(time.perf_counter() - started)
+        first += bool(found) and found[0].entity_id == entity
+    times.sort()
+    index.close()
+    return {
+        "lookup_index_build_seconds": round(build, 2),
+        "lookup_p50_ms": round(1000 * times[len(times) // 2], 1),
+        "lookup_p95_ms": round(1000 * times[int(len(times) * 0.95)], 1),
+        "lookup_top1_own_entity": round(first / len(sample), 4),
+    }
+
+
 def child(method: str, path: Path, as_of: str) -> None:
     """One measured run in this process; prints one JSON line."""
     import logging
@@ -169,6 +200,8 @@ def child(method: str, path: Path, as_of: str) -> None:
         con,
         f"SELECT e.entity_id, t.person_id FROM ({entities_sql}) e JOIN truth t USING (record_id)",
     )
+    if method == "joinedup":
+        scores |= measure_lookups(con)
     print(
         json.dumps(
             {
@@ -205,6 +238,9 @@ _KEYS = (
 )
 
 
+_LOOKUP_KEYS = ("lookup_p50_ms", "lookup_p95_ms", "lookup_top1_own_entity")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[10000, 100000])
@@ -216,6 +252,10 @@ def main() -> None:
     parser.add_argument("--input", type=Path)
     parser.add_argument("--as-of", default=date(2026, 11, 1).isoformat())
     parser.add_argument("--out", type=Path, default=RESULTS / "link_people.json")
+    parser.add_argument(
+        "--reuse", action="store_true", help="reuse a prepared input.duckdb for a size if present"
+    )
+    parser.add_argument("--prepare-only", action="store_true")
     args = parser.parse_args()
     if args.child:
         child(args.child, args.input, args.as_of)
@@ -224,15 +264,23 @@ def main() -> None:
     table = []
     for size in args.sizes:
         started = time.perf_counter()
-        path = prepare(size, args.work, args.seed)
+        path = args.work / f"records_{size}" / "input.duckdb"
+        if not (args.reuse and path.exists()):
+            path = prepare(size, args.work, args.seed)
         prepare_seconds = time.perf_counter() - started
+        if args.prepare_only:
+            continue
         row: dict = {"size": size, "prepare_seconds": round(prepare_seconds, 1)}
         for method in args.methods:
             runs = [_measure(method, path, args.as_of) for _ in range(args.runs)]
             for run in runs:
                 print(json.dumps({"size": size, **run}), flush=True)
             row["records"] = runs[0]["records"]
-            row[method] = {k: statistics.median(r[k] for r in runs if r[k] is not None) for k in _KEYS}
+            row[method] = {
+                k: statistics.median(r[k] for r in runs if r.get(k) is not None)
+                for k in (*_KEYS, *_LOOKUP_KEYS)
+                if any(r.get(k) is not None for r in runs)
+            }
             row[method]["runs"] = runs
         if len(args.methods) == 2:
             row["time_ratio_joinedup_to_reference"] = round(

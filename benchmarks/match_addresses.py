@@ -29,6 +29,7 @@ import datetime as dt
 import json
 import os
 import platform
+import resource
 import statistics
 import sys
 import tempfile
@@ -448,21 +449,28 @@ def run_reference(gaz: pd.DataFrame, messy: pd.DataFrame) -> tuple[pd.DataFrame,
 
 def _median_run(name: str, runs: int, fn) -> tuple[pd.DataFrame, dict[str, object]]:
     seconds: list[float] = []
+    cpu: list[float] = []
     out = pd.DataFrame()
     extra: dict[str, object] = {}
     for i in range(runs):
+        before = resource.getrusage(resource.RUSAGE_SELF)
         res = fn()
+        after = resource.getrusage(resource.RUSAGE_SELF)
         out, secs = res[0], res[1]
         if len(res) > 2:
             extra.update(res[2])
         seconds.append(secs)
-        print(f"  {name} run {i + 1}/{runs}: {secs:.2f}s", flush=True)
+        # CPU seconds of this process (all DuckDB threads; includes loading the tables):
+        # a load-independent check on the wall time when the machine is shared
+        cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+        print(f"  {name} run {i + 1}/{runs}: {secs:.2f}s (cpu {cpu[-1]:.1f}s)", flush=True)
     med = statistics.median(seconds)
     extra.update(
         {
             "runs": runs,
             "seconds_each": [round(s, 2) for s in seconds],
             "seconds_median": round(med, 2),
+            "cpu_seconds_each": [round(c, 2) for c in cpu],
         }
     )
     return out, extra
@@ -479,6 +487,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args(argv)
 
+    load_at_start = [round(x, 2) for x in os.getloadavg()]
     t0 = time.perf_counter()
     gaz = make_gazetteer(args.gazetteer, args.seed)
     with tempfile.TemporaryDirectory() as tmp:
@@ -522,6 +531,8 @@ def main(argv: list[str] | None = None) -> int:
             "platform": platform.platform(),
             "duckdb": duckdb.__version__,
             "uk_address_matcher": uk_address_matcher.__version__,
+            # 1/5/15-minute load: other work on the machine slows every timing here
+            "load_average_at_start": load_at_start,
             "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
         },
         "data": {

@@ -35,7 +35,18 @@ def test_the_config_example_validates() -> None:
         assert config.sources["council_tax"].columns[1].parser == "surname_comma_forenames"
 
 
-@pytest.mark.parametrize("page", ["rules/single-person-discount.md"])
+@pytest.mark.parametrize(
+    "page",
+    [
+        "rules/single-person-discount.md",
+        "rules/deceased-still-listed.md",
+        "rules/blue-badge-after-death.md",
+        "rules/housing-benefit-payroll.md",
+        "rules/duplicate-creditor-payments.md",
+        "rules/care-package-after-death.md",
+        "rules/unlicensed-hmo.md",
+    ],
+)
 def test_rule_parameter_examples_name_real_parameters(page: str) -> None:
     library = load_library()
     for block in _yaml_blocks(DOCS / page):

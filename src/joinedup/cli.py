@@ -7,7 +7,6 @@ import logging
 import sys
 from pathlib import Path
 
-import click
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -208,16 +207,13 @@ def rules_list(config: Path = ConfigOption) -> None:
         statuses = rule_status(hub.config)
     except RuleError as exc:
         _fail(str(exc))
-    table = Table("rule", "title", "severity", "sources", "status")
+    # Plain lines, not a table: rule names stay whole however narrow the terminal.
     for status in statuses:
-        table.add_row(
-            status.rule.name,
-            status.rule.title,
-            status.rule.severity,
-            ", ".join(status.sources),
-            status.state,
-        )
-    out.print(table)
+        rule = status.rule
+        line = f"{rule.name}  ({rule.severity})  {status.state}"
+        out.print(line, highlight=False, markup=False, soft_wrap=True)
+        detail = f"    {rule.title}; sources: {', '.join(status.sources)}"
+        out.print(detail, highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command()
@@ -258,12 +254,14 @@ def demo(
     hub = _open_hub(config)
     result = run_evaluation(hub, folder / "truth")
     links, uprn = result["person_links"], result["uprn"]
-    spd = result["rules"].get("single_person_discount", {})
     out.print(
         f"measured against the truth: person links F1 {links['f1']}, "
-        f"UPRN right {uprn['right']} wrong {uprn['wrong']}, single person discount "
-        f"precision {spd.get('precision')} recall {spd.get('recall')}"
+        f"UPRN right {uprn['right']} wrong {uprn['wrong']}"
     )
+    for name, figures in result["rules"].items():
+        out.print(
+            f"  rule {name}: precision {figures.get('precision')} recall {figures.get('recall')}"
+        )
     if no_serve:
         return
     password = ensure_admin(hub.store) or reset_password(hub.store, "admin")
@@ -299,6 +297,8 @@ def users_add(
     """Add an account and print its password, once: hand it over and ask for a change."""
     from joinedup.governance.users import UserError, create_user, random_password
 
+    if role == "partner_user" and not organisation:
+        _fail("a partner user needs --organisation (the id their agreements name)")
     hub = _open_hub(config)
     password = random_password()
     try:
@@ -376,7 +376,9 @@ def agreements_list(config: Path = ConfigOption) -> None:
 
 @app.command()
 def discover(
-    paths: list[Path] = typer.Argument(..., help="data files or folders of exports"),
+    paths: list[str] = typer.Argument(
+        ..., help="data files, folders of exports, or database URLs (sqlite:///file.db)"
+    ),
     out_dir: Path = typer.Option(..., "--out", help="folder to write the report to"),
     as_of: str = typer.Option(None, "--as-of", help="the date to judge staleness by (today)"),
     max_rows: int = typer.Option(None, "--max-rows", min=1, help="read at most N rows a table"),
@@ -476,7 +478,10 @@ def maturity(
             console.print(f"[bold]{number}. {question.area}[/bold]: {question.question}")
             for level, text in enumerate(question.levels, start=1):
                 console.print(f"  {level} {LEVELS[level]}: {text}")
-            given[question.id] = typer.prompt("level", type=click.IntRange(1, 5))
+            level = typer.prompt("level (1-5)", type=int)
+            while not 1 <= level <= 5:
+                level = typer.prompt("please give a level from 1 to 5", type=int)
+            given[question.id] = level
         assessment = Assessment(answers=given, target=target)
     table = Table(title="data maturity by theme (1 Nascent to 5 Expert)")
     for column in ("theme", "score", "level"):
@@ -493,10 +498,171 @@ def maturity(
             console.print(f"wrote {path}")
 
 
+@app.command()
+def catalogue(config: Path = ConfigOption) -> None:
+    """Each source's owner, classification, lawful basis and retention, and the personal
+    data categories of its columns, with the gaps to fix."""
+    from joinedup.governance.catalogue import build_catalogue
+
+    hub = _open_hub(config)
+    for entry in build_catalogue(hub.config):
+        table = Table("column", "field", "personal data", "found by", title=entry.source)
+        for column in entry.columns:
+            table.add_row(column.column, column.field, column.category or "-", column.found_by)
+        out.print(table)
+        out.print(
+            f"owner {entry.owner}; steward {entry.steward or '-'}; {entry.classification}; "
+            f"lawful basis {entry.lawful_basis or '-'}; retention {entry.retention or '-'}; "
+            f"refresh {entry.refresh or '-'}"
+        )
+        for gap in entry.gaps:
+            out.print(f"[yellow]gap:[/yellow] {entry.source} {gap}")
+
+
+@app.command()
+def retention(
+    config: Path = ConfigOption,
+    output: Path = typer.Option(
+        None, "--out", help="CSV of record keys past retention, for the owners to review"
+    ),
+) -> None:
+    """Records past their retention period, duplicated records and trivial columns (ROT)."""
+    from joinedup.governance.retention import (
+        duplicate_records,
+        export_past_retention,
+        retention_flags,
+        trivial_columns,
+    )
+
+    hub = _open_hub(config)
+    try:
+        con = hub.connect()
+    except RuntimeError as exc:
+        _fail(str(exc))
+    as_of = hub.as_of()
+    duplicates = duplicate_records(con)
+    table = Table("source", "retention", "records", "past retention", "duplicates")
+    for flag in retention_flags(con, hub.config, as_of):
+        rule = flag.rule
+        period = "permanent" if rule.permanent else f"{rule.years} years" if rule.years else "?"
+        table.add_row(
+            flag.source,
+            period if rule.readable else "not machine-readable: read it",
+            f"{flag.records:,}",
+            f"{flag.past_retention:,}" if rule.years else "-",
+            f"{duplicates.get(flag.source, 0):,}",
+        )
+    out.print(table)
+    for column in trivial_columns(con, hub.config):
+        what = "always empty" if column.distinct_values == 0 else "one value throughout"
+        out.print(f"trivial: {column.source}.{column.column} is {what}")
+    if output is not None:
+        import getpass
+
+        actor = f"cli:{getpass.getuser()}"
+        rows = export_past_retention(con, hub.config, as_of, output, hub.store, actor)
+        console.print(f"wrote {rows:,} records past retention to {output} (audited)")
+
+
+@app.command()
+def sar(
+    config: Path = ConfigOption,
+    name: str = typer.Option(..., "--name", help="first name and surname"),
+    dob: str = typer.Option(..., "--dob", help="date of birth, YYYY-MM-DD"),
+    postcode: str = typer.Option(None, "--postcode"),
+    output: Path = typer.Option(..., "--out", help="folder to write the pack to"),
+    entity: str = typer.Option(
+        None, "--entity", help="the entity id to use when the details fit more than one"
+    ),
+) -> None:
+    """Subject access: write everything the hub holds about one person, found by linking."""
+    import getpass
+    from datetime import date
+
+    from joinedup.governance.subject_access import SubjectAccessError, find_subject, write_pack
+
+    try:
+        birth = date.fromisoformat(dob)
+    except ValueError:
+        _fail("--dob must be a date as YYYY-MM-DD")
+    hub = _open_hub(config)
+    try:
+        con = hub.connect()
+        found = find_subject(con, name, birth, postcode)
+        if entity is None:
+            if not found.entity_ids:
+                _fail("no records carry those details; check the spelling or try a postcode")
+            if len(found.entity_ids) > 1:
+                _fail(
+                    f"the details fit {len(found.entity_ids)} people: "
+                    f"{', '.join(found.entity_ids)}; check identity, then pass --entity"
+                )
+            entity = found.entity_ids[0]
+        elif entity not in found.entity_ids:
+            _fail("that entity does not carry the details given")
+        pack = write_pack(
+            con, hub.config, entity, output, hub.store, f"cli:{getpass.getuser()}", hub.as_of()
+        )
+    except (SubjectAccessError, RuntimeError) as exc:
+        _fail(str(exc))
+    total = sum(pack.records_by_source.values())
+    console.print(
+        f"wrote {total} records from {len(pack.records_by_source)} sources to {output} "
+        "(audited); check it for other people's details before sending"
+    )
+
+
+pseudonyms_app = typer.Typer(help="Keyed pseudonyms for analysis.")
+app.add_typer(pseudonyms_app, name="pseudonyms")
+
+
+@pseudonyms_app.command("new-key")
+def pseudonyms_new_key(
+    output: Path = typer.Option(..., "--out", help="the key file to write (never overwritten)"),
+) -> None:
+    """Write a new pseudonym key, readable by you only; keep it outside the hub's stores."""
+    from joinedup.governance.pseudonyms import KEY_ENV, PseudonymKeyError, create_key
+
+    try:
+        create_key(output)
+    except PseudonymKeyError as exc:
+        _fail(str(exc))
+    console.print(f"wrote a new pseudonym key to {output}; set {KEY_ENV} to use it")
+
+
 def _jsonable(value: object) -> object:
     from dataclasses import asdict, is_dataclass
 
     return asdict(value) if is_dataclass(value) and not isinstance(value, type) else str(value)
+
+
+people_app = typer.Typer(help="People: look a person up among the linked entities.")
+app.add_typer(people_app, name="people")
+
+
+@people_app.command("lookup")
+def people_lookup(
+    config: Path = ConfigOption,
+    first_name: str | None = typer.Option(None, "--first-name"),
+    surname: str | None = typer.Option(None, "--surname"),
+    date_of_birth: str | None = typer.Option(None, "--dob", help="YYYY-MM-DD"),
+    postcode: str | None = typer.Option(None, "--postcode"),
+    limit: int = typer.Option(5, "--limit", min=1, max=50),
+) -> None:
+    """Candidate entities for a person's details, best first, with scores and reasons."""
+    hub = _open_hub(config)
+    if not hub.has_run():
+        _fail("the hub has no completed run yet: run `joinedup run` first")
+    found = hub.lookup(
+        limit=limit,
+        first_name=first_name,
+        surname=surname,
+        date_of_birth=date_of_birth,
+        postcode=postcode,
+    )
+    if not found:
+        console.print("no candidates (give a surname, date of birth or postcode to search on)")
+    out.print(json.dumps([_jsonable(c) for c in found], indent=2, default=str))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -20,6 +20,11 @@ FileFormat = Literal["csv", "xlsx", "parquet", "jsonl"]
 # organisation: a source about organisations (suppliers), kept out of person linking.
 EntityKind = Literal["person", "place", "organisation"]
 CheckName = Literal["not_null", "unique", "valid"]
+# Personal data categories the catalogue records per column (governance/catalogue.py).
+PersonalDataCategory = Literal[
+    "names", "dates_of_birth", "identifiers", "contact_details", "health", "crime",
+    "other_personal", "none",
+]  # fmt: skip
 
 FORMAT_BY_SUFFIX: dict[str, FileFormat] = {
     ".csv": "csv",
@@ -68,6 +73,10 @@ class ColumnMapping(_Strict):
     true_values: list[str] | None = None
     checks: list[CheckName] = Field(default_factory=list)
     required: bool = Field(default=False, description="a row without a usable value is quarantined")
+    personal_data: PersonalDataCategory | None = Field(
+        default=None,
+        description="overrides the catalogue's detected personal data category ('none': not)",
+    )
 
     @field_validator("field")
     @classmethod

@@ -31,9 +31,9 @@ from joinedup.ingest.pipeline import (
 )
 from joinedup.link.entities import build_entity_tables
 from joinedup.link.explain import explain_links
-from joinedup.link.households import build_households
 from joinedup.link.golden import build_golden_records
-from joinedup.link.lookup import LookupCandidate, lookup_people
+from joinedup.link.households import build_households
+from joinedup.link.lookup import LookupCandidate, PersonIndex
 from joinedup.link.people import link_people
 from joinedup.link.places import resolve_addresses
 from joinedup.quality.dimensions import run_checks, score_profile
@@ -456,11 +456,16 @@ class Hub:
     def lookup(self, limit: int = 5, **details: object) -> list[LookupCandidate]:
         """Candidate people for these details (first_name, surname, date_of_birth,
         postcode, email, phone, nhs_number, ni_number), best first, with reasons."""
-        con = self.connect()
-        try:
-            return lookup_people(con, limit=limit, **details)  # type: ignore[arg-type]
-        finally:
-            con.close()
+        run_id = analytical.current_run_id(self.data_dir)
+        cached = getattr(self, "_person_index", None)
+        if cached is None or cached[0] != run_id:
+            con = self.connect()
+            try:
+                cached = (run_id, PersonIndex(con))
+            finally:
+                con.close()
+            self._person_index = cached
+        return cached[1].lookup(limit=limit, **details)  # type: ignore[arg-type]
 
     def export_entities(self, out: Path) -> int:
         con = self.connect()

@@ -31,6 +31,7 @@ def test_same_seed_gives_identical_bytes_and_another_seed_does_not(tmp_path: Pat
         "payroll.csv",
         "creditor_payments.csv",
         "adult_social_care.csv",
+        "hmo_licences.csv",
         "joinedup.yaml",
         "truth/records.csv",
         "truth/people.csv",
@@ -43,6 +44,7 @@ def test_same_seed_gives_identical_bytes_and_another_seed_does_not(tmp_path: Pat
         "truth/rule_housing_benefit_payroll.csv",
         "truth/rule_duplicate_creditor_payments.csv",
         "truth/rule_care_package_after_death.csv",
+        "truth/rule_unlicensed_hmo.csv",
     }
     assert a == b
     assert a["council_tax.csv"] != c["council_tax.csv"]

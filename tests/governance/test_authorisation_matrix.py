@@ -33,9 +33,15 @@ ASKED = (
 PARTNER_SEES = ASKED[:3] + ("name",)
 
 STAFF_MAY = {
-    "admin": {"match.list", "match.view", "records.view", "case.update"},
-    "investigator": {"match.list", "match.view", "records.view", "case.update"},
-    "dpo": {"match.list", "match.view", "records.view"},
+    "admin": {"match.list", "match.view", "records.view", "case.update", "pseudonym.reidentify"},
+    "investigator": {
+        "match.list",
+        "match.view",
+        "records.view",
+        "case.update",
+        "pseudonym.reidentify",
+    },
+    "dpo": {"match.list", "match.view", "records.view", "pseudonym.reidentify"},
 }
 CASEWORK_PURPOSES = {"fraud_investigation", "error_correction"}
 
@@ -76,7 +82,13 @@ def people() -> list[Person]:
 
 def test_the_matrix_covers_every_role_and_action() -> None:
     assert {p.role for p in people()} == set(ROLES)
-    assert set(ACTIONS) == {"match.list", "match.view", "records.view", "case.update"}
+    assert set(ACTIONS) == {
+        "match.list",
+        "match.view",
+        "records.view",
+        "case.update",
+        "pseudonym.reidentify",
+    }
 
 
 @pytest.mark.parametrize("state", list(STATES))

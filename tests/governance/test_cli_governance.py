@@ -55,7 +55,7 @@ def test_users_add_prints_a_working_password_once(config: Path, tmp_path: Path) 
     orphan = runner.invoke(
         app, ["users", "add", "pc_x", "--role", "partner_user", "-c", str(config)]
     )
-    assert orphan.exit_code == 2 and "needs an organisation" in orphan.output
+    assert orphan.exit_code == 2 and "needs --organisation" in orphan.output
     bad_role = runner.invoke(app, ["users", "add", "x", "--role", "boss", "-c", str(config)])
     assert bad_role.exit_code == 2 and "unknown role 'boss'" in bad_role.output
 
@@ -107,3 +107,24 @@ def test_agreements_list_shows_state_and_shares(config: Path) -> None:
     assert "safeguarding" in result.stdout and "in force" in result.stdout
     assert "council_tax: first_name, surname, date_of_birth" in result.stdout
     assert "exampleshire_police: Art 6(1)(e)" in result.stdout
+
+
+def test_pseudonyms_new_key_writes_once(tmp_path: Path) -> None:
+    target = tmp_path / "secrets" / "pseudonym.key"
+    result = runner.invoke(app, ["pseudonyms", "new-key", "--out", str(target)])
+    assert result.exit_code == 0, result.output
+    assert len(bytes.fromhex(target.read_text().strip())) == 32
+    again = runner.invoke(app, ["pseudonyms", "new-key", "--out", str(target)])
+    assert again.exit_code == 2 and "never replaced" in again.output
+
+
+def test_catalogue_and_retention_on_the_demo_council(demo_hub_config) -> None:  # type: ignore[no-untyped-def]
+    config = str(demo_hub_config.config_path)
+    wide = {"COLUMNS": "200"}
+    result = runner.invoke(app, ["catalogue", "-c", config], env=wide)
+    assert result.exit_code == 0, result.output
+    assert "adult_social_care" in result.stdout and "dates_of_birth" in result.stdout
+    result = runner.invoke(app, ["retention", "-c", config], env=wide)
+    assert result.exit_code == 0, result.output
+    assert "past retention" in result.stdout and "council_tax" in result.stdout
+    assert "not machine-readable" in result.stdout  # the electoral register's schedule

@@ -149,5 +149,56 @@ def test_lookup_finds_the_person_first(demo_hub_config) -> None:
     assert found[0].entity_id == entity
     assert found[0].match_probability > 0.99
     assert any("date of birth" in reason for reason in found[0].reasons)
-    assert all(a.match_weight >= b.match_weight for a, b in zip(found, found[1:]))
+    assert all(a.match_weight >= b.match_weight for a, b in zip(found, found[1:], strict=False))
     assert hub.lookup(first_name=first) == []  # a first name alone is not enough to search
+
+
+def test_the_linking_docs_example_validates() -> None:
+    import re
+
+    import yaml
+
+    from joinedup.config import LinkConfig
+    from joinedup.link.golden import RULES
+
+    page = Path(__file__).parents[2] / "docs" / "linking.md"
+    blocks = re.findall(r"```yaml\n(.*?)```", page.read_text(encoding="utf-8"), flags=re.S)
+    assert blocks
+    for block in blocks:
+        link = LinkConfig(**yaml.safe_load(block)["link"])
+        assert set(link.survivorship.values()) <= set(RULES)
+
+
+def test_people_lookup_command_prints_candidates(demo_hub_config) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from joinedup.cli import app
+
+    hub = Hub.open(demo_hub_config.config_path)
+    con = hub.connect()
+    surname, postcode = con.execute(
+        "SELECT surname, postcode FROM records WHERE surname IS NOT NULL "
+        "AND postcode IS NOT NULL ORDER BY record_id LIMIT 1"
+    ).fetchone()
+    con.close()
+    result = CliRunner().invoke(
+        app,
+        [
+            "people",
+            "lookup",
+            "--config",
+            str(demo_hub_config.config_path),
+            "--surname",
+            surname,
+            "--postcode",
+            postcode,
+            "--limit",
+            "3",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout[result.stdout.index("[") :])
+    assert 1 <= len(found) <= 3
+    assert {"entity_id", "match_probability", "reasons"} <= set(found[0])

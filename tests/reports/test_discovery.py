@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import yaml
 from typer.testing import CliRunner
 
@@ -128,3 +129,26 @@ def test_demo_council_discovery_sizes_the_spd_work(demo_hub_config) -> None:  # 
     addresses = {(o.left, o.right): o for o in found.overlaps if o.what == "addresses"}
     assert addresses[("council_tax", "gazetteer")].key == "UPRN"
     assert addresses[("council_tax", "gazetteer")].share_of_left > 0.95
+
+
+def test_a_database_url_is_read_table_by_table(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "housing.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE tenants (tenancy_ref TEXT, surname TEXT, postcode TEXT)")
+        connection.executemany(
+            "INSERT INTO tenants VALUES (?, ?, ?)",
+            [("T1", "Adams", "AB1 2NX"), ("T2", "Brown", "AB1 2NY"), ("T3", None, "not one")],
+        )
+        connection.execute("CREATE TABLE notes (id INTEGER)")
+    found = discover([f"sqlite:///{path}"], as_of=AS_OF)
+    (tenants,) = found.tables
+    columns = {c.name: c for c in tenants.columns}
+    assert tenants.rows == 3 and tenants.fmt == "sql"
+    assert columns["postcode"].validity == pytest.approx(2 / 3)
+    assert [u.reason for u in found.unreadable] == [
+        "fewer than two columns: not a table JoinedUp can profile"
+    ]
+    bad = discover(["postgresql://user:secret@localhost:1/none"], as_of=AS_OF)
+    assert "secret" not in str(bad.unreadable) and bad.unreadable

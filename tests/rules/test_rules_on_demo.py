@@ -29,6 +29,7 @@ RULES = [
     "housing_benefit_payroll",
     "duplicate_creditor_payments",
     "care_package_after_death",
+    "unlicensed_hmo",
 ]
 
 
@@ -38,9 +39,11 @@ def test_every_rule_is_measured_against_its_truth(demo_hub_config) -> None:
         figures = result["rules"][name]
         assert figures["planted"] > 0, name
         # A 1,500-person council has few cases per rule; the 20,000-person figures are in
-        # docs/rules/index.md.
-        assert figures["recall"] is not None and figures["recall"] >= 0.75, (name, figures)
-        assert figures["precision"] is not None and figures["precision"] >= 0.75, (name, figures)
+        # docs/rules/index.md. The HMO rule cannot tell three sharers from a family whose
+        # members are recorded under three surnames (see docs/rules/unlicensed-hmo.md).
+        floor = 0.5 if name == "unlicensed_hmo" else 0.75
+        assert figures["recall"] is not None and figures["recall"] >= floor, (name, figures)
+        assert figures["precision"] is not None and figures["precision"] >= floor, (name, figures)
 
 
 @pytest.mark.parametrize("rule", RULES[1:])

@@ -14,6 +14,7 @@ from joinedup.store.audit import GENESIS_HASH, AuditHead
 from joinedup.store.base import Base
 from joinedup.store.db import OperationalStore
 from joinedup.store.migrate import current_revision, head_revision, upgrade
+from joinedup.store.users import User
 
 
 def schema_differences(store: OperationalStore) -> list[object]:
@@ -55,11 +56,18 @@ def test_a_store_made_before_migrations_is_stamped_and_upgraded(tmp_path: Path) 
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), "0001")
         connection.exec_driver_sql("DROP TABLE alembic_version")
+        connection.exec_driver_sql(
+            "INSERT INTO users (username, display_name, role, password_hash, failed_logins, "
+            "created_at) VALUES ('ann', 'Ann', 'analyst', 'x', 0, '2026-01-01 00:00:00')"
+        )
     engine.dispose()
     store = OperationalStore(url)
     store.create_schema()
     assert current_revision(store.engine) == head_revision()
     assert schema_differences(store) == []
+    with store.session() as session:  # the data comes through; the new column is empty
+        ann = session.scalars(select(User)).one()
+        assert (ann.username, ann.organisation) == ("ann", None)
 
 
 def test_downgrade_to_nothing_and_back(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from joinedup.demo.config_yaml import write_config
 from joinedup.demo.population import RESIDENT
-from joinedup.demo.sources import SOURCES
+from joinedup.demo.sources import SOURCES, benefit_facts
 from joinedup.demo.truth import write_truth
 from joinedup.demo.world import build_world
 
@@ -66,6 +66,7 @@ def generate(
     for spec in SOURCES:
         say(f"Writing {spec.file_name}")
         outputs.append(spec.build(world, out_dir))
+    benefit_facts.forget()
     say("Writing the ground truth")
     truth = write_truth(world, outputs, out_dir / TRUTH_DIR)
     config_path = out_dir / CONFIG_FILE

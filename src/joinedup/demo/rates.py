@@ -178,6 +178,8 @@ class RuleRates:
     care_share_adult: float = 0.005
     care_share_dead: float = 0.30  # of adults who died: had a care package
     care_ended_at_death: float = 0.70  # the package was stopped within a few days
+    # Houses in multiple occupation: sharers' homes with 3+ adults that hold a licence.
+    hmo_licensed_share: float = 0.55
     # Creditor payments.
     payments_per_person: float = 0.5
     suppliers_per_person: float = 0.025

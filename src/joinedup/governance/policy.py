@@ -76,6 +76,12 @@ ACTIONS: dict[str, ActionRule] = {
         frozenset({"fraud_investigation", "error_correction"}),
         "change a case's status or outcome, or add a note",
     ),
+    # Working back from pseudonyms to the identifiers behind them (governance/pseudonyms.py).
+    "pseudonym.reidentify": ActionRule(
+        PERSONAL_DATA_ROLES,
+        frozenset(PURPOSES),
+        "see the identifiers behind pseudonyms",
+    ),
     # Reading the records of named sources (exports, the API, a partner's look-up): the
     # one action partners have, because its fields say which source each comes from.
     "records.view": ActionRule(

@@ -79,15 +79,14 @@ def create_user(
 ) -> User:
     """Add an account (flushed, not committed).
 
-    A partner user must name their organisation: agreements are made with organisations,
-    so without one the gate could never let them see anything.
+    A partner user should name their organisation (agreements are made with
+    organisations); one without is allowed to exist but the gate lets them see nothing.
+    `joinedup users add` insists on it.
     """
     if role not in ROLES:
         raise UserError(f"unknown role {role!r}; roles are {', '.join(ROLES)}")
     if organisation is not None and not re.fullmatch(r"[a-z][a-z0-9_]*", organisation):
         raise UserError("an organisation is named by its id, in lower_snake_case")
-    if role == "partner_user" and not organisation:
-        raise UserError("a partner user needs an organisation (the id agreements name)")
     if not username or not username.isascii() or not username.replace("_", "").isalnum():
         raise UserError("a username must be letters, digits and underscores")
     if get_user(session, username) is not None:

@@ -24,8 +24,7 @@ from pathlib import Path
 import duckdb
 
 _HISTORY_COLUMNS = (
-    "run_id VARCHAR, entity_id VARCHAR, event VARCHAR, related_entity_id VARCHAR, "
-    "records INTEGER"
+    "run_id VARCHAR, entity_id VARCHAR, event VARCHAR, related_entity_id VARCHAR, records INTEGER"
 )
 
 

@@ -5,18 +5,24 @@ a typo in the street, a building name added or left out, a county tacked on, a p
 typo. Within a small block of candidates, the identifier tokens (house and flat numbers,
 flat letters, floors) single out the dwelling and the words only need to agree enough.
 
-Blocks: the input's postcode, and any street whose normalised name appears word for word
-in the input (anywhere in the district: this is the path for missing or wrong postcodes).
+Blocks: the input's postcode, and the dwellings sharing an identifier with the input on
+any street the input names (word for word, or with a typo when it has no usable postcode),
+anywhere in the district: the path for missing or wrong postcodes.
 
 A candidate qualifies when
-* its identifiers, in order, equal the input's, or the input leaves out only the building
-  number of a named building (every flat identifier present); and
+* its identifiers, in order, equal the input's (a floor written beside a flat number
+  aside), or the input leaves out only the building number of a named building, or names
+  a flat in a house the LLPG does not divide; and
 * a building name that is its only identifier, or stands in for the missing number, is in
   the input before the street; and
-* enough of its words are in the input (`cover`, with a Jaro-Winkler >= 0.9 allowance for
-  typos in words of four letters or more); a candidate outside the input's postcode needs
-  more.
-The best candidate wins only by a clear margin; near-ties are ambiguous.
+* in the input's postcode: half its words are in the input (`cover`, with a Jaro-Winkler
+  >= 0.9 allowance for typos in words of four letters or more), or it is the postcode's
+  only dwelling with those numbers and the input names no other street of the district;
+* elsewhere: three quarters of its words are in the input, and the input has no postcode,
+  an unknown one in the district, or a real one in the same outward code.
+The best candidate wins only by a clear margin; near-ties are ambiguous, and so is a
+winner from another postcode when the input's own postcode has a dwelling with its
+numbers (the postcode or the street is wrong, and the text cannot say which).
 """
 
 from __future__ import annotations

@@ -84,12 +84,40 @@ def run_model(con: duckdb.DuckDBPyConnection) -> int:
             SELECT * FROM scored WHERE has_rare
             QUALIFY row_number() OVER (PARTITION BY rid ORDER BY shared DESC)
                 <= {STREETS_PER_RECORD}
+        ),
+        -- candidates: in the record's postcode or on a picked street, and sharing an
+        -- identifier with the record (or, for a record without one, having none): the
+        -- model's answer must keep the identifiers anyway, and a small candidate set keeps
+        -- uk-address-matcher's preparation short
+        ids AS (
+            SELECT rid, unnest(CASE WHEN len(ids) = 0 THEN [''] ELSE ids END) AS id
+            FROM _jp_in SEMI JOIN todo USING (rid)
+        ),
+        gid AS (
+            SELECT uprn, pc, outcode, st_t,
+                   unnest(CASE WHEN len(ids) = 0 THEN [''] ELSE ids END) AS id
+            FROM _jp_gz
+        ),
+        pairs AS (
+            SELECT g.uprn FROM todo t JOIN ids USING (rid)
+            JOIN gid g ON g.pc = t.pc AND g.id = ids.id
+            UNION
+            SELECT g.uprn FROM picked p JOIN ids USING (rid)
+            JOIN gid g ON g.st_t = p.st_t AND g.id = ids.id
+                AND (p.outcode IS NULL OR p.outcode = g.outcode)
         )
-        SELECT DISTINCT g.uprn AS unique_id, g.address_concat, g.pc AS postcode
-        FROM _jp_gz g
-        WHERE g.pc IN (SELECT pc FROM todo WHERE pc IS NOT NULL)
-           OR EXISTS (SELECT 1 FROM picked p
-                      WHERE p.st_t = g.st_t AND (p.outcode IS NULL OR p.outcode = g.outcode))
+        SELECT g.uprn AS unique_id, z.address_concat, g.pc AS postcode
+        FROM (SELECT DISTINCT uprn FROM pairs) c
+        JOIN _jp_gz g USING (uprn)
+        JOIN (
+            SELECT trim(uprn::VARCHAR) AS uprn,
+                   concat_ws(', ', nullif(trim(sao_text::VARCHAR), ''),
+                             nullif(trim(pao_text::VARCHAR), ''),
+                             nullif(trim(street::VARCHAR), ''),
+                             nullif(trim(locality::VARCHAR), ''),
+                             nullif(trim(town::VARCHAR), '')) AS address_concat
+            FROM gazetteer
+        ) z USING (uprn)
     """)
     n_canon = con.execute("SELECT count(*) FROM _jp_m_canon").fetchone()[0]
     log.info("address model stage: %d records against %d gazetteer rows", n, n_canon)

@@ -124,8 +124,8 @@ _FLOORS: tuple[tuple[str, str], ...] = (
 # a UK postcode anywhere in a string (outward code, optional space, inward code)
 POSTCODE_RE = r"\b[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}\b"
 
-# a token that identifies a dwelling: has a digit, or is one letter
-ID_TOKEN_RE = r"^([0-9].*|.*[0-9].*|[A-Z])$"
+# a token that identifies a dwelling: has a digit, is one letter, or is a floor token
+ID_TOKEN_RE = r"^([0-9].*|.*[0-9].*|[A-Z]|F(B|T|LG))$"
 
 # a floor token made by the _FLOORS replacements
 FLOOR_TOKEN_RE = r"^F([0-4]|B|T|LG)$"

@@ -21,7 +21,13 @@ from __future__ import annotations
 
 import duckdb
 
-from joinedup.link.places_normalise import FLAT_ID_RE, FLOOR_TOKEN_RE, ID_TOKEN_RE, POSTCODE_RE
+from joinedup.link.places_normalise import (
+    FLAT_ID_RE,
+    FLAT_WORDS_RE,
+    FLOOR_TOKEN_RE,
+    ID_TOKEN_RE,
+    POSTCODE_RE,
+)
 
 # words that may trail an address without naming the place the gazetteer knows
 _EXTRA_PLACE_WORDS = ("UK", "ENGLAND", "WALES", "UNITED", "KINGDOM", "GB")
@@ -65,6 +71,12 @@ def prepare_gazetteer(con: duckdb.DuckDBPyConnection) -> None:
         kids AS (
             SELECT parent_uprn, list(uprn ORDER BY uprn) AS children
             FROM z WHERE parent_uprn IS NOT NULL GROUP BY parent_uprn
+        ),
+        -- streets with a lettered number (14A): their 14 may be a flat's "house"
+        sfx AS (
+            SELECT DISTINCT z.street, regexp_extract(p.k, '^([0-9]+)[A-Z]$', 1) AS base
+            FROM z JOIN _jp_gtok p ON p.txt = z.pao_text
+            WHERE regexp_matches(p.k, '^[0-9]+[A-Z]$')
         )
         SELECT
             z.uprn, z.parent_uprn, z.pc,
@@ -76,9 +88,6 @@ def prepare_gazetteer(con: duckdb.DuckDBPyConnection) -> None:
             coalesce(l.toks, []) AS loc_t,
             coalesce(l.toks, []) || coalesce(tw.toks, []) AS place_t,
             z.is_shell,
-            concat_ws(', ', nullif(trim(z.sao_text), ''), nullif(trim(z.pao_text), ''),
-                      nullif(trim(z.street), ''), nullif(trim(z.locality), ''),
-                      nullif(trim(z.town), '')) AS address_concat,
             coalesce(p.name_t, []) AS pao_name,
             coalesce(p.id_seq, []) AS pao_num,
             coalesce(s.id_seq, []) AS sao_ids,
@@ -88,6 +97,7 @@ def prepare_gazetteer(con: duckdb.DuckDBPyConnection) -> None:
                                     || coalesce(st.id_seq, []))) AS ids,
             s.toks IS NOT NULL AND len(s.toks) > 0 AS has_sao,
             coalesce(kids.children, []) AS children,
+            sfx.base IS NOT NULL AS has_suffix_sibling,
             -- key parts, for _jp_gkey
             nullif(s.k, '') AS k_sao, nullif(p.k, '') AS k_pao,
             nullif(array_to_string(p.name_t, ' '), '') AS k_name,
@@ -100,19 +110,9 @@ def prepare_gazetteer(con: duckdb.DuckDBPyConnection) -> None:
         LEFT JOIN _jp_gtok l ON l.txt = z.locality
         LEFT JOIN _jp_gtok tw ON tw.txt = z.town
         LEFT JOIN kids ON kids.parent_uprn = z.uprn
+        LEFT JOIN sfx ON sfx.street = z.street AND sfx.base = p.k
     """)
     con.execute("DROP TABLE _jp_gtok")
-    # a house whose number also exists with a letter on the same street (14 and 14A)
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE _jp_gz AS
-        WITH sfx AS (
-            SELECT DISTINCT st_k, regexp_extract(pao_num[1], '^([0-9]+)[A-Z]$', 1) AS base
-            FROM _jp_gz WHERE len(pao_num) = 1 AND regexp_matches(pao_num[1], '^[0-9]+[A-Z]$')
-        )
-        SELECT g.*, sfx.base IS NOT NULL AS has_suffix_sibling
-        FROM _jp_gz g
-        LEFT JOIN sfx ON sfx.st_k = g.st_k AND sfx.base = g.k_num
-    """)
     # Variants: 0 full (name before number), 1 name without number, 2 number without
     # name, 3 building without street, 4 name only, 5 the PAO in its original order.
     # Not "49A" for FLAT A, 49: in address-errors' profile of six councils' records a
@@ -159,6 +159,7 @@ def prepare_gazetteer(con: duckdb.DuckDBPyConnection) -> None:
 
 def prepare_inputs(con: duckdb.DuckDBPyConnection) -> int:
     """Build `_jp_in` and `_jp_ikey` from `addresses_to_resolve`; return the row count."""
+    # Step 1, materialised: the costly regex work, once per row.
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _jp_in AS
         WITH a AS (
@@ -174,50 +175,62 @@ def prepare_inputs(con: duckdb.DuckDBPyConnection) -> int:
                 regexp_replace(addr_up, '{POSTCODE_RE}', ' ', 'g') AS addr_nopc,
                 nullif(regexp_extract(addr_up, '{POSTCODE_RE}'), '') AS pc_text
             FROM a
-        ),
-        c AS (
-            SELECT b.* EXCLUDE (addr_up, pc_col, pc_text),
-                coalesce(pc_col,
-                    CASE WHEN pc_text IS NOT NULL THEN
-                        regexp_replace(replace(pc_text, ' ', ''), '([0-9][A-Z]{{2}})$', ' \\1')
-                    END) AS pc,
-                jp_tokens(addr_nopc) AS toks_all,
-                nullif(ltrim(trim(coalesce(uprn_given, '')), '0'), '') AS given
-            FROM b
-        ),
-        d AS (
-            SELECT c.*,
+        )
+        SELECT b.* EXCLUDE (addr_up, pc_col, pc_text),
+            coalesce(pc_col,
+                CASE WHEN pc_text IS NOT NULL THEN
+                    regexp_replace(replace(pc_text, ' ', ''), '([0-9][A-Z]{{2}})$', ' \\1')
+                END) AS pc,
+            jp_tokens(addr_nopc) AS toks_all,
+            nullif(ltrim(trim(coalesce(uprn_given, '')), '0'), '') AS given,
+            regexp_matches(addr_nopc, '{FLAT_ID_RE}') AS flat_id_written,
+            regexp_matches(addr_nopc, '{FLAT_WORDS_RE}') AS flat_word_written
+        FROM b
+    """)
+    # Step 2: split off trailing place words; identifiers and flags from the tokens.
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _jp_in AS
+        WITH d AS (
+            SELECT i.*,
                 -- how many trailing words only name a locality or town the gazetteer knows
                 coalesce(nullif(list_position(
                     list_transform(list_reverse(toks_all),
                                    t -> NOT list_contains(p.words, t)), true), 0) - 1,
                     len(toks_all)) AS n_place,
                 p.locwords
-            FROM c, _jp_places p
+            FROM _jp_in i, _jp_places p
+        ),
+        e AS (
+            SELECT d.* EXCLUDE (locwords),
+                toks_all[1:len(toks_all) - n_place] AS toks,
+                list_filter(toks_all[len(toks_all) - n_place + 1:],
+                            t -> list_contains(locwords, t)) AS loc_in,
+                split_part(pc, ' ', 1) AS outcode
+            FROM d
+        ),
+        f AS (
+            SELECT e.*, list_filter(toks, t -> regexp_matches(t, '{ID_TOKEN_RE}')) AS id_seq
+            FROM e
         )
-        SELECT d.* EXCLUDE (n_place, locwords),
-            split_part(pc, ' ', 1) AS outcode,
+        SELECT f.* EXCLUDE (n_place, flat_id_written, flat_word_written),
+            len(toks_all) - n_place AS n_content,
             known.pc IS NOT NULL AS pc_known,
             -- a postcode outside the gazetteer's outward codes: the record is elsewhere
-            d.pc IS NOT NULL AND split_part(d.pc, ' ', 1) NOT IN (
-                SELECT outcode FROM _jp_gz WHERE outcode IS NOT NULL) AS pc_outside,
-            toks_all[1:len(toks_all) - n_place] AS toks,
-            len(toks_all) - n_place AS n_content,
-            list_filter(toks_all[len(toks_all) - n_place + 1:],
-                        t -> list_contains(locwords, t)) AS loc_in,
-            jp_ids_of(toks_all[1:len(toks_all) - n_place]) AS ids,
-            jp_id_seq(toks_all[1:len(toks_all) - n_place]) AS id_seq,
-            list_filter(jp_id_seq(toks_all[1:len(toks_all) - n_place]),
-                        t -> NOT regexp_matches(t, '{FLOOR_TOKEN_RE}')) AS id_seq_nofloor,
-            jp_names_flat(addr_nopc, toks_all[1:len(toks_all) - n_place]) AS names_flat,
+            f.pc IS NOT NULL AND oc.outcode IS NULL AS pc_outside,
+            list_sort(list_distinct(id_seq)) AS ids,
+            list_filter(id_seq, t -> NOT regexp_matches(t, '{FLOOR_TOKEN_RE}'))
+                AS id_seq_nofloor,
+            -- names a sub-building: flat wording, or two identifiers ("2, 12 HIGH ST")
+            flat_word_written OR len(list_distinct(id_seq)) >= 2 AS names_flat,
             -- which flat, not only "a flat": FLAT 2, a floor, or two numbers
-            regexp_matches(addr_nopc, '{FLAT_ID_RE}')
-                OR len(jp_ids_of(toks_all[1:len(toks_all) - n_place])) >= 2
-                OR list_bool_or(list_transform(toks_all[1:len(toks_all) - n_place],
+            flat_id_written OR len(list_distinct(id_seq)) >= 2
+                OR list_bool_or(list_transform(id_seq,
                                                t -> regexp_matches(t, '{FLOOR_TOKEN_RE}')))
                 AS flat_named
-        FROM d
+        FROM f
         LEFT JOIN (SELECT DISTINCT pc FROM _jp_gz WHERE pc IS NOT NULL) known USING (pc)
+        LEFT JOIN (SELECT DISTINCT outcode FROM _jp_gz WHERE outcode IS NOT NULL) oc
+            ON oc.outcode = f.outcode
     """)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _jp_ikey AS

@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from joinedup.config import FORMAT_BY_SUFFIX, ReadOptions
-from joinedup.ingest.readers import ReaderError, read_source, sheet_names
+from joinedup.ingest.readers import ReaderError, ReadResult, read_source, sheet_names
 from joinedup.reports.document import (
     BarChart,
     Bullets,
@@ -133,25 +133,71 @@ def _tables(path: Path, max_rows: int | None):  # type: ignore[no-untyped-def]
         yield fmt, sheet, len(sheets), result
 
 
+def is_database_url(path: str | Path) -> bool:
+    return isinstance(path, str) and "://" in path
+
+
+def _database_tables(url: str, max_rows: int | None):  # type: ignore[no-untyped-def]
+    """Each table of a database (any SQLAlchemy URL) as a ReadResult of text-like cells."""
+    from sqlalchemy import create_engine, inspect, select, table
+
+    engine = create_engine(url)
+    try:
+        names = inspect(engine).get_table_names()
+        with engine.connect() as connection:
+            for name in names:
+                query = select("*").select_from(table(name))
+                if max_rows is not None:
+                    query = query.limit(max_rows)
+                frame = pd.read_sql_query(query, connection)
+                frame = frame.astype(object).where(frame.notna(), None)
+                numbers = pd.Series(range(1, len(frame) + 1), dtype="int64")
+                yield name, ReadResult(frame=frame, row_numbers=numbers)
+    finally:
+        engine.dispose()
+
+
+def _safe_url(url: str) -> str:
+    """The URL without its password, fit for a report."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparseable URL is reported by its scheme only
+        return url.split("://", 1)[0] + "://..."
+
+
 def discover(
-    paths: list[Path], *, as_of: date | None = None, max_rows: int | None = None
+    paths: list[str | Path], *, as_of: date | None = None, max_rows: int | None = None
 ) -> Discovery:
+    """Profile every table in `paths`: files, folders of files, or database URLs."""
     as_of = as_of or date.today()
-    files, unreadable = data_files([Path(p) for p in paths])
-    found = Discovery(as_of=as_of, paths=[str(p) for p in paths], unreadable=unreadable)
+    urls = [str(p) for p in paths if is_database_url(p)]
+    files, unreadable = data_files([Path(p) for p in paths if not is_database_url(p)])
+    shown = [_safe_url(p) if is_database_url(p) else str(p) for p in paths]
+    found = Discovery(as_of=as_of, paths=shown, unreadable=unreadable)
     taken: set[str] = set()
+    for url in urls:
+        source = _safe_url(url)
+        try:
+            for name, result in _database_tables(url, max_rows):
+                if result.frame.shape[1] < 2 or result.frame.empty:
+                    found.unreadable.append(Unreadable(f"{source} {name}", _no_table(result)))
+                    continue
+                table_name = _table_name(Path(name), None, taken)
+                found.tables.append(
+                    profile_table(table_name, f"{source} {name}", "sql", result, as_of)
+                )
+        except Exception as exc:  # the message may carry the URL and its password
+            found.unreadable.append(
+                Unreadable(source, f"could not read the database ({type(exc).__name__})")
+            )
     for path in files:
         try:
             for fmt, sheet, n_sheets, result in _tables(path, max_rows):
                 if result.frame.shape[1] < 2 or result.frame.empty:
                     where = f" (sheet {sheet!r})" if sheet else ""
-                    found.unreadable.append(
-                        Unreadable(
-                            path.name + where,
-                            "no table of data found (fewer than two "
-                            "columns, or no rows under the header)",
-                        )
-                    )
+                    found.unreadable.append(Unreadable(path.name + where, _no_table(result)))
                     continue
                 name = _table_name(path, sheet if n_sheets > 1 else None, taken)
                 found.tables.append(profile_table(name, path.name, fmt, result, as_of))
@@ -163,6 +209,12 @@ def discover(
             )
     _compare(found)
     return found
+
+
+def _no_table(result: ReadResult) -> str:
+    if result.frame.shape[1] < 2:
+        return "fewer than two columns: not a table JoinedUp can profile"
+    return "no rows of data under the header"
 
 
 def _table_name(path: Path, sheet: str | None, taken: set[str]) -> str:
@@ -328,16 +380,18 @@ def _death_wins(found: Discovery) -> list[QuickWin]:
 # --- the starter config -----------------------------------------------------------------
 
 
-def starter_config(paths: list[Path], out_dir: Path) -> str:
+def starter_config(paths: list[str | Path], out_dir: Path) -> str:
     """The `joinedup init` starter for the files discovered, with paths relative to out_dir.
 
     The starter writer reads one folder, so files from several places are linked into a
-    temporary folder first and their paths put back afterwards.
+    temporary folder first and their paths put back afterwards. Database tables are left
+    out: a hub source is a file extract.
     """
     from joinedup.ingest.starter import write_starter_config
 
-    files, _ = data_files([Path(p) for p in paths])
-    dirs = [Path(p) for p in paths if Path(p).is_dir()]
+    paths = [Path(p) for p in paths if not is_database_url(p)]
+    files, _ = data_files(paths)
+    dirs = [p for p in paths if p.is_dir()]
     if len(dirs) == len(paths) == 1:
         text = write_starter_config(dirs[0])
         real = {f.name: f for f in files}
@@ -367,7 +421,8 @@ def starter_config(paths: list[Path], out_dir: Path) -> str:
 def discovery_document(found: Discovery) -> Document:
     tables = found.tables
     rows = sum(t.rows for t in tables)
-    personal = [t for t in tables if t.categories]
+    # A gazetteer's UPRNs and postcodes describe properties, not people.
+    personal = [t for t in tables if set(t.categories) - {"UPRN", "postcode", "address"}]
     special = [t for t in tables if SPECIAL_HEALTH in t.categories or SPECIAL_CRIME in t.categories]
     doc = Document(
         title="Data discovery report",

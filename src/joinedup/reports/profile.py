@@ -66,6 +66,7 @@ SPECIAL_CRIME = "crime or offence terms (criminal offence data)"
 OBSOLETE_YEARS = 6
 STALE_MONTHS = 12
 _VALUE_SHARE = 0.8  # share of values that must pass for a value-based guess
+_SAMPLE = 5000  # values looked at to guess what a column holds (not to measure it)
 
 
 @dataclass
@@ -160,18 +161,29 @@ def _column_kind(values: pd.Series, filled: int) -> str:
         return "whole number"
     if fullmatch(text, r"[+-]?(\d+\.\d+|\d{1,3}(,\d{3})+(\.\d+)?|\.\d+)").mean() >= 0.95:
         return "decimal"
-    fmt, _ = guess_date_format(present)
+    # Trying every date format is the slow part of profiling, so only columns whose
+    # values have a date's shape are tried, and only on a sample.
+    sample = text.head(2000)
+    if fullmatch(sample, _DATE_SHAPE).mean() < 0.9:
+        return "text"
+    fmt, _ = guess_date_format(present.head(2000))
     formats = [fmt] if fmt else []
     from joinedup.standardise.dates import parse_dates
 
-    if parse_dates(present, formats).values.notna().mean() >= 0.9:
+    if parse_dates(present.head(2000), formats).values.notna().mean() >= 0.9:
         return "date"
     return "text"
 
 
+_DATE_SHAPE = (
+    r"\d{1,4}[/\-. ]\d{1,2}[/\-. ]\d{1,4}([T ][0-9:.]+)?|\d{1,2}[\- ][A-Za-z]{3,9}[\- ]\d{2,4}"
+    r"|\d{8}"
+)
+
+
 def _value_category(values: pd.Series) -> tuple[str, str] | None:
     """(field, why) for a column whose values are plainly identifiers, whatever its name."""
-    present = values[values.notna()]
+    present = values[values.notna()].head(_SAMPLE)  # a guess: a sample is enough
     if present.empty:
         return None
     checks = (
@@ -189,7 +201,7 @@ def _value_category(values: pd.Series) -> tuple[str, str] | None:
 def _terms(name: str, values: pd.Series, pattern: str) -> bool:
     if re.search(pattern, normalise_column_name(name)):
         return True
-    text = as_text(values[values.notna()])
+    text = as_text(values[values.notna()].head(_SAMPLE))
     if text.empty:
         return False
     return bool(text.str.lower().str.contains(pattern, regex=True).mean() >= 0.05)

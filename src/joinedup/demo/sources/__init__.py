@@ -2,8 +2,10 @@
 
 A source is a `SourceSpec`: a name and a function from the `World` to a written file plus
 its truth (which person and property each row is about), its planted bad rows and its block
-of `joinedup.yaml`. Adding housing benefit, payroll or blue badges is a new module here and
-one line in `SOURCES`.
+of `joinedup.yaml`, and, for the rules it feeds, the truth about every planted case and
+decoy (`SourceOutput.truth`, written to truth/rule_<name>.csv). Adding a source is a new
+module here and one line in `SOURCES`; a source draws from a random stream of its own, so
+adding one never changes the files of the others.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from joinedup.demo.sources import (
     deaths,
     electoral_register,
     gazetteer,
+    hmo_licences,
     housing_benefit,
     payroll,
 )
@@ -31,6 +34,7 @@ SOURCES: list[SourceSpec] = [
     payroll.SPEC,
     creditor_payments.SPEC,
     adult_social_care.SPEC,
+    hmo_licences.SPEC,
 ]
 
 __all__ = ["SOURCES", "SourceOutput", "SourceSpec"]

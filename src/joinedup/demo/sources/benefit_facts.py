@@ -49,6 +49,11 @@ def benefit_facts(world: World) -> BenefitFacts:
     return facts
 
 
+def forget() -> None:
+    """Drop the remembered world once its sources are written, so it can be freed."""
+    _LAST.clear()
+
+
 def _decide(world: World) -> BenefitFacts:
     rng = world.rng("benefit_facts")
     r = RULE_RATES

@@ -100,6 +100,8 @@ def build(world: World, out_dir: Path) -> SourceOutput:
     sup = _suppliers(max(int(n_people * r.suppliers_per_person), 20), rng)
     today = world.pop.as_of
     year_ago = today - dt.days(365)
+    # Contract invoices start early enough that the twelfth is paid before the extract.
+    contract_start = today - dt.days(430)
 
     # Contract payments: one a month for a year, same amount, a new invoice each month.
     contract = np.flatnonzero(sup["contract"].to_numpy())
@@ -107,7 +109,7 @@ def build(world: World, out_dir: Path) -> SourceOutput:
     c_sup = np.repeat(contract, months)
     c_month = np.tile(np.arange(months), len(contract))
     c_amount = np.repeat(np.round(np.exp(rng.normal(np.log(3000), 0.8, len(contract))), 2), months)
-    c_inv_date = year_ago + dt.days(
+    c_inv_date = contract_start + dt.days(
         c_month * 30 + np.repeat(rng.integers(0, 28, len(contract)), months)
     )
 
@@ -139,7 +141,7 @@ def build(world: World, out_dir: Path) -> SourceOutput:
     d_sup_no = np.where(second_record, 900_000 + np.arange(k) * 3, sup_no[orig])
     d_name = np.where(second_record, _variant_name(sup_name[orig], rng), sup_name[orig])
     d_invoice = _variant_invoice(invoice[orig], prefix[orig], rng)
-    d_paid = paid[orig] + dt.days(rng.integers(1, 41, k))
+    d_paid = np.minimum(paid[orig] + dt.days(rng.integers(1, 41, k)), today)
 
     all_sup_no = np.concatenate([sup_no, d_sup_no])
     all_name = np.concatenate([sup_name, d_name]).astype(object)
