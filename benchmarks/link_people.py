@@ -15,7 +15,13 @@ in its own subprocess, so peak memory (ru_maxrss) belongs to that method alone:
 Both report wall time, peak memory, pairwise and B-cubed precision/recall/F1 (the same
 `cluster_scores` that `joinedup evaluate` uses). Medians over --runs.
 
+`--methods incremental` measures an incremental run instead: a full link, then a 1% delta
+(0.5% changed, 0.5% new records) linked incrementally and by a full relink, reporting both
+times and the share of records whose entity is identical both ways.
+
     .venv/bin/python benchmarks/link_people.py --sizes 10000 100000 --runs 3
+    .venv/bin/python benchmarks/link_people.py --sizes 100000 --runs 1 --reuse \
+        --methods incremental --out benchmarks/results/link_people_incremental.json
 """
 
 from __future__ import annotations
@@ -38,7 +44,7 @@ import duckdb
 RESULTS = Path(__file__).parent / "results"
 # The demo writes about 1.33 person records per person (people appear in several sources).
 RECORDS_PER_PERSON = 1.33
-METHODS = ("joinedup", "reference")
+METHODS = ("joinedup", "reference", "incremental")
 
 
 def prepare(size: int, work: Path, seed: int) -> Path:
@@ -182,6 +188,72 @@ def measure_lookups(con: duckdb.DuckDBPyConnection, queries: int = 200) -> dict:
     }
 
 
+def _mutate(con: duckdb.DuckDBPyConnection) -> None:
+    """A 1% delta: 0.5% of records changed (an email added or re-cased), 0.5% new (copies of
+    existing people under new record ids, first name upper-cased)."""
+    con.execute(
+        "UPDATE records SET email = lower(coalesce(email, first_name || '@example.org')) "
+        "WHERE hash(record_id) % 200 = 0"
+    )
+    con.execute(
+        "INSERT INTO records SELECT * REPLACE (record_id || '-new' AS record_id, "
+        "upper(first_name) AS first_name) FROM records WHERE hash(record_id) % 200 = 1"
+    )
+    con.execute(
+        "INSERT INTO truth SELECT record_id || '-new', person_id FROM truth "
+        "WHERE hash(record_id) % 200 = 1"
+    )
+
+
+def run_incremental(path: Path, as_of: str) -> dict:
+    """Full link, then a 1% delta linked incrementally and by a full relink: time of each
+    and the share of records whose entity holds exactly the same records both ways."""
+    import tempfile
+
+    from joinedup.config import LinkConfig
+    from joinedup.link.incremental import link_people_incremental
+    from joinedup.link.people import link_people
+
+    with tempfile.TemporaryDirectory() as tmp:
+        previous = Path(tmp) / "previous.duckdb"
+        first = duckdb.connect(str(previous))
+        first.execute(f"ATTACH '{path}' AS inp (READ_ONLY)")
+        for table in ("records", "address_matches"):
+            first.execute(f"CREATE TABLE {table} AS SELECT * FROM inp.{table}")
+        first.execute("DETACH inp")
+        started = time.perf_counter()
+        link_people(first, LinkConfig(), run_id="r1")
+        full_first = time.perf_counter() - started
+        first.close()
+        results = {}
+        for mode in ("incremental", "full"):
+            con = _load(path)
+            _mutate(con)
+            started = time.perf_counter()
+            if mode == "incremental":
+                link_people_incremental(con, LinkConfig(), previous_store=previous, run_id="r2")
+            else:
+                link_people(con, LinkConfig(), previous_store=previous, run_id="r2")
+            results[mode] = (time.perf_counter() - started, con)
+    members = (
+        "SELECT record_id, list(record_id ORDER BY record_id) OVER (PARTITION BY entity_id "
+        "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS m FROM person_clusters"
+    )
+    inc = results["incremental"][1].execute(members).df()
+    full = results["full"][1].execute(members).df()
+    both = inc.merge(full, on="record_id")
+    same = float((both["m_x"].map(tuple) == both["m_y"].map(tuple)).mean())
+    return {
+        "full_first_seconds": round(full_first, 2),
+        "full_relink_seconds": round(results["full"][0], 2),
+        "incremental_seconds": round(results["incremental"][0], 2),
+        "incremental_to_full_time": round(results["incremental"][0] / results["full"][0], 3),
+        "records_same_entity_as_full_relink": round(same, 4),
+        "seconds": round(results["incremental"][0], 2),
+        "con": results["incremental"][1],
+    }
+
+
 def child(method: str, path: Path, as_of: str) -> None:
     """One measured run in this process; prints one JSON line."""
     import logging
@@ -189,12 +261,20 @@ def child(method: str, path: Path, as_of: str) -> None:
     from joinedup.evaluation import cluster_scores
 
     logging.getLogger("splink").setLevel(logging.ERROR)
-    con = _load(path)
-    records = con.execute("SELECT count(*) FROM records").fetchone()[0]  # type: ignore[index]
+    extra: dict = {}
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.perf_counter()
-    entities_sql = run_joinedup(con, as_of) if method == "joinedup" else run_reference(con)
-    seconds = time.perf_counter() - started
+    if method == "incremental":
+        extra = run_incremental(path, as_of)
+        con = extra.pop("con")
+        seconds = extra.pop("seconds")
+        entities_sql = "SELECT record_id, entity_id FROM person_clusters"
+    else:
+        con = _load(path)
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        started = time.perf_counter()
+        entities_sql = run_joinedup(con, as_of) if method == "joinedup" else run_reference(con)
+        seconds = time.perf_counter() - started
+    records = con.execute("SELECT count(*) FROM records").fetchone()[0]  # type: ignore[index]
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     scores = cluster_scores(
         con,
@@ -202,6 +282,7 @@ def child(method: str, path: Path, as_of: str) -> None:
     )
     if method == "joinedup":
         scores |= measure_lookups(con)
+    scores |= extra
     print(
         json.dumps(
             {
@@ -238,7 +319,13 @@ _KEYS = (
 )
 
 
-_LOOKUP_KEYS = ("lookup_p50_ms", "lookup_p95_ms", "lookup_top1_own_entity")
+_LOOKUP_KEYS = (
+    "lookup_p50_ms",
+    "lookup_p95_ms",
+    "lookup_top1_own_entity",
+    "incremental_to_full_time",
+    "records_same_entity_as_full_relink",
+)
 
 
 def main() -> None:
@@ -246,7 +333,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10000, 100000])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
+    parser.add_argument("--methods", nargs="+", default=["joinedup", "reference"], choices=METHODS)
     parser.add_argument("--work", type=Path, default=Path(__file__).parent / "work" / "link")
     parser.add_argument("--child", choices=METHODS)
     parser.add_argument("--input", type=Path)
@@ -282,7 +369,7 @@ def main() -> None:
                 if any(r.get(k) is not None for r in runs)
             }
             row[method]["runs"] = runs
-        if len(args.methods) == 2:
+        if {"joinedup", "reference"} <= set(args.methods):
             row["time_ratio_joinedup_to_reference"] = round(
                 row["joinedup"]["seconds"] / row["reference"]["seconds"], 3
             )

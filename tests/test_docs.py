@@ -45,6 +45,7 @@ def test_the_config_example_validates() -> None:
         "rules/duplicate-creditor-payments.md",
         "rules/care-package-after-death.md",
         "rules/unlicensed-hmo.md",
+        "rules/stale-address-after-move.md",
     ],
 )
 def test_rule_parameter_examples_name_real_parameters(page: str) -> None:

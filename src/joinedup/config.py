@@ -173,6 +173,10 @@ class LinkConfig(_Strict):
         default_factory=dict,
         description="field -> trusted, recent or frequent (golden records; see docs/linking.md)",
     )
+    incremental: bool = Field(
+        default=False,
+        description="reuse the last run's model and links; score only new and changed records",
+    )
 
 
 class HubSettings(_Strict):

@@ -33,6 +33,7 @@ from joinedup.link.entities import build_entity_tables
 from joinedup.link.explain import explain_links
 from joinedup.link.golden import build_golden_records
 from joinedup.link.households import build_households
+from joinedup.link.incremental import link_people_incremental
 from joinedup.link.lookup import LookupCandidate, PersonIndex
 from joinedup.link.people import link_people
 from joinedup.link.places import resolve_addresses
@@ -141,7 +142,8 @@ class Hub:
 
             started = time.perf_counter()
             say("linking people across sources")
-            people = link_people(
+            link = link_people_incremental if self.config.link.incremental else link_people
+            people = link(
                 con,
                 self.config.link,
                 progress=lambda m: say(m),

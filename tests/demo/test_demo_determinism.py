@@ -45,6 +45,7 @@ def test_same_seed_gives_identical_bytes_and_another_seed_does_not(tmp_path: Pat
         "truth/rule_duplicate_creditor_payments.csv",
         "truth/rule_care_package_after_death.csv",
         "truth/rule_unlicensed_hmo.csv",
+        "truth/rule_stale_address_after_move.csv",
     }
     assert a == b
     assert a["council_tax.csv"] != c["council_tax.csv"]

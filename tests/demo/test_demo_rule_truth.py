@@ -28,6 +28,9 @@ def test_every_rule_has_cases_and_decoys(demo: DemoSummary) -> None:
         assert (truth["kind"] == "fraud").sum() > 0, rule
         assert truth["kind"].str.startswith("decoy_").sum() > 0, rule
         assert truth["record_id"].is_unique, rule
+    # Local movers still registered at the old home are rare in a small council: decoys only.
+    movers = read_truth(demo.out_dir, "rule_stale_address_after_move")
+    assert (movers["kind"] == "decoy_updated").sum() > 0
 
 
 def test_blue_badge_cases_are_live_badges_of_people_who_died(demo: DemoSummary) -> None:

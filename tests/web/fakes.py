@@ -11,6 +11,8 @@ from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
+from sqlalchemy import select
+
 from joinedup.cases.workflow import case_states
 from joinedup.config import HubConfig, parse_config
 from joinedup.readmodel import (
@@ -22,6 +24,7 @@ from joinedup.readmodel import (
     SourceSummary,
 )
 from joinedup.store.db import OperationalStore
+from joinedup.store.runs import Run
 
 
 def _key(text: str) -> str:
@@ -236,6 +239,16 @@ class FakeHub:
             matches_by_rule=by_rule,
             total_estimated_value=sum(values),
         )
+
+    def latest_run(self) -> Run | None:
+        """The newest succeeded run in the store (tests add them); None when there is none."""
+        with self.store.session() as session:
+            return session.scalars(
+                select(Run).where(Run.status == "succeeded").order_by(Run.started_at.desc())
+            ).first()
+
+    def has_run(self) -> bool:
+        return False  # no analytical store: pages over it say so
 
     def list_matches(self) -> list[MatchSummary]:
         """Like the real hub: case status and outcome come from the cases table."""

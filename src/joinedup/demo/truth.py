@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from joinedup.demo import dates as dt
-from joinedup.demo.admin import CURRENT, DEAD
+from joinedup.demo.admin import CURRENT, DEAD, STALE_ADDRESS
 from joinedup.demo.population import DIED, MOVED_AWAY, RESIDENT
 from joinedup.demo.sources.base import SourceOutput
 from joinedup.demo.vocab import load_names
@@ -31,6 +31,7 @@ from joinedup.demo.world import World
 SPD_RULE = "single_person_discount"
 DEAD_RULE = "deceased_still_listed"
 DEAD_DAYS = 28  # the rule's default grace: the register is altered monthly
+MOVED_RULE = "stale_address_after_move"
 SPD_KINDS = ["fraud", "decoy_died", "decoy_under_18", "decoy_moved_out"]
 _STATUS = np.empty(3, dtype=object)
 _STATUS[[RESIDENT, DIED, MOVED_AWAY]] = ["resident", "died", "moved_away"]
@@ -206,6 +207,7 @@ def write_truth(world: World, outputs: list[SourceOutput], truth_dir: Path) -> d
             }
         ),
         DEAD_RULE: deceased_still_listed(world, outputs),
+        MOVED_RULE: stale_address_after_move(world, outputs),
     }
     for out in outputs:
         rule_truth.update(out.truth)
@@ -240,6 +242,44 @@ def deceased_still_listed(world: World, outputs: list[SourceOutput]) -> pd.DataF
     label = np.select(
         [dead & ~recent, recent, alive_same_place],
         ["fraud", "decoy_recent_death", "decoy_household"],
+        "",
+    )
+    keep = label != ""
+    keys = reg_out.records["record_key"].to_numpy(dtype=object)[keep]
+    return pd.DataFrame(
+        {
+            "record_id": ("electoral_register:" + keys.astype(str)).astype(object),
+            "kind": label[keep],
+        }
+    )
+
+
+def stale_address_after_move(world: World, outputs: list[SourceOutput]) -> pd.DataFrame:
+    """Truth for `stale_address_after_move`: register entries at a home the elector left.
+
+    fraud (an error to correct): a local mover still registered at their old home, whose
+    council tax account moved with them (so a second source knows the new address);
+    decoy_updated: a local mover with a council tax account at the new home whose register
+    entry was updated too.
+    """
+    reg_out = next((o for o in outputs if o.name == "electoral_register"), None)
+    if reg_out is None:
+        return pd.DataFrame({"record_id": [], "kind": []})
+    people, hh, acc = world.pop.people, world.pop.households, world.admin.accounts
+    reg = world.admin.register
+    kind_of = pd.Series(reg["kind"].to_numpy(), index=reg["person"].to_numpy())
+    person = reg_out.records["person"].to_numpy()
+    kind = kind_of.reindex(person).to_numpy()
+    current = acc[acc["current"].to_numpy()]
+    account_prop = pd.Series(current["prop"].to_numpy(), index=current["person"].to_numpy())
+    account_prop = account_prop[~account_prop.index.duplicated()]
+    home = people["cur_prop"].to_numpy()[person]
+    pays_at_home = account_prop.reindex(person).to_numpy() == home
+    p_hh = people["hh"].to_numpy()[person]
+    mover = (hh["prev_prop"].to_numpy()[p_hh] >= 0) & (hh["split_from"].to_numpy()[p_hh] < 0)
+    label = np.select(
+        [(kind == STALE_ADDRESS) & pays_at_home, (kind == CURRENT) & mover & pays_at_home],
+        ["fraud", "decoy_updated"],
         "",
     )
     keep = label != ""

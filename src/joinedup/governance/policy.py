@@ -71,6 +71,11 @@ ACTIONS: dict[str, ActionRule] = {
         frozenset(PURPOSES),
         "see a match and the records behind it",
     ),
+    "case.view": ActionRule(
+        PERSONAL_DATA_ROLES,
+        frozenset(PURPOSES),
+        "see a case's status, outcome and notes",
+    ),
     "case.update": ActionRule(
         CASEWORK_ROLES,
         frozenset({"fraud_investigation", "error_correction"}),

@@ -22,8 +22,13 @@ Stages, in order (the `method` of each output row):
 * parent_shell: the record resolves only to a block of flats ('ambiguous'; candidates
   are the shell and its flats).
 
-Input: tables `gazetteer` and `addresses_to_resolve` in `con`. Output: table
-`address_matches`, exactly one row per input row.
+Unmatched rows have method NULL. Input: tables `gazetteer` and `addresses_to_resolve` in
+`con`. Output: table `address_matches`, exactly one row per input row. Work tables are
+TEMP `_jp_*` and are dropped (also on failure); the `jp_*` temp macros stay on `con`.
+
+Cost: the rule stages are set-based SQL (about 4-5 CPU-seconds for 20,000 records against
+100,000 LLPG rows); the model stage adds Splink's fixed set-up of several seconds however
+few records reach it (benchmarks/match_addresses.py).
 """
 
 from __future__ import annotations

@@ -14,14 +14,15 @@ from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from joinedup.store.users import User
 from joinedup.web.deps import CsrfFailed, HubLike, LoginRequired
-from joinedup.web.routers import auth, dashboard, matches
+from joinedup.web.routers import api, auth, dashboard, matches, pages
+from joinedup.web.routers.api import ApiError
 from joinedup.web.sessions import (
     COOKIE_NAME,
     SESSION_HOURS,
@@ -30,6 +31,7 @@ from joinedup.web.sessions import (
     password_fingerprint,
 )
 from joinedup.web.templating import STATIC_DIR, render
+from joinedup.web.tokens import TokenCodec
 
 log = logging.getLogger(__name__)
 
@@ -50,12 +52,15 @@ def create_app(hub: HubLike) -> FastAPI:
         title=hub.config.hub.name,
         docs_url=None,
         redoc_url=None,
-        openapi_url=None,  # the JSON API comes later, with its own auth
+        openapi_url="/openapi.json",  # the JSON API and /health only; pages stay out
+        version="1",
     )
     app.state.hub = hub
     app.state.service_name = hub.config.hub.name
     app.state.organisation = hub.config.hub.organisation
-    codec = SessionCodec(load_secret(hub.config.data_dir))
+    secret = load_secret(hub.config.data_dir)
+    codec = SessionCodec(secret)
+    app.state.tokens = TokenCodec(secret)
 
     @app.middleware("http")
     async def session_and_headers(
@@ -80,6 +85,20 @@ def create_app(hub: HubLike) -> FastAPI:
         if not request.url.path.startswith("/static/"):
             response.headers["Cache-Control"] = "no-store"
         return response
+
+    def _api_error(request: Request, status: int, code: str, message: str) -> Response | None:
+        """API callers get JSON in one shape; pages get HTML. None: not an API path."""
+        if not request.url.path.startswith("/api/"):
+            return None
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        body = {"error": {"code": code, "message": message}}
+        return JSONResponse(body, status_code=status, headers=headers)
+
+    @app.exception_handler(ApiError)
+    async def _api_failed(request: Request, exc: ApiError) -> Response:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        body = {"error": {"code": exc.code, "message": exc.message}}
+        return JSONResponse(body, status_code=exc.status, headers=headers)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, _exc: LoginRequired) -> Response:
@@ -115,6 +134,15 @@ def create_app(hub: HubLike) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        codes = {404: "not_found", 405: "method_not_allowed"}
+        as_json = _api_error(
+            request,
+            exc.status_code,
+            codes.get(exc.status_code, "error"),
+            "Not found." if exc.status_code == 404 else "The request could not be served.",
+        )
+        if as_json is not None:
+            return as_json
         if exc.status_code == 404:
             _show_user(request)
             context = {
@@ -134,6 +162,14 @@ def create_app(hub: HubLike) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def _bad_request(request: Request, _exc: RequestValidationError) -> Response:
         # The default handler echoes the input back; that could be personal data.
+        as_json = _api_error(
+            request,
+            400,
+            "bad_request",
+            "The request was not understood: check the parameters and body against /openapi.json.",
+        )
+        if as_json is not None:
+            return as_json
         context = {
             "title": "Sorry, there is a problem",
             "heading": "Sorry, there is a problem",
@@ -145,6 +181,9 @@ def create_app(hub: HubLike) -> FastAPI:
     async def _server_error(request: Request, exc: Exception) -> Response:
         # Type only: exception text can carry data values.
         log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
+        as_json = _api_error(request, 500, "server_error", "Sorry, there is a problem.")
+        if as_json is not None:
+            return as_json
         context = {
             "title": "Sorry, there is a problem with the service",
             "heading": "Sorry, there is a problem with the service",
@@ -153,9 +192,12 @@ def create_app(hub: HubLike) -> FastAPI:
         return render(request, "error.html", context, status_code=500)
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.include_router(auth.router)
-    app.include_router(dashboard.router)
-    app.include_router(matches.router)
+    app.include_router(api.health_router)
+    app.include_router(api.router)
+    app.include_router(auth.router, include_in_schema=False)
+    app.include_router(dashboard.router, include_in_schema=False)
+    app.include_router(matches.router, include_in_schema=False)
+    app.include_router(pages.router, include_in_schema=False)
     return app
 
 

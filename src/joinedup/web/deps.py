@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from joinedup.config import HubConfig
 from joinedup.readmodel import Dashboard, MatchDetail, MatchSummary
 from joinedup.store.db import OperationalStore
+from joinedup.store.runs import Run
 from joinedup.store.users import User
 from joinedup.web.sessions import password_fingerprint
 
@@ -25,6 +26,10 @@ class HubLike(Protocol):
     store: OperationalStore
 
     def dashboard(self) -> Dashboard: ...
+
+    def latest_run(self) -> Run | None: ...
+
+    def has_run(self) -> bool: ...
 
     def list_matches(self) -> list[MatchSummary]: ...
 

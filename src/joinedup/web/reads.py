@@ -1,0 +1,150 @@
+"""Read queries behind the source, property and person pages, over the served run.
+
+Each is one or two set-based SQL statements against the analytical store (hub.connect())
+or the operational store; the pages call them only after the policy gate has answered.
+They return plain dicts and lists, ready for templates.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from joinedup.store.runs import QualityResult, Run
+
+QUARANTINE_LIMIT = 200  # rows shown on a source page; the count says how many there are
+
+
+def _rows(con: Any, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    cursor = con.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def quality_history(db: Session, source: str) -> list[dict[str, Any]]:
+    """Per field and dimension, the score in every succeeded run, oldest first."""
+    rows = db.execute(
+        select(
+            QualityResult.field,
+            QualityResult.dimension,
+            QualityResult.score,
+            Run.id,
+            Run.started_at,
+        )
+        .join(Run, Run.id == QualityResult.run_id)
+        .where(QualityResult.source == source, Run.status == "succeeded")
+        .order_by(Run.started_at, Run.id)
+    ).all()
+    series: dict[tuple[str, str], list[tuple[str, float | None]]] = {}
+    for field_name, dimension, score, run_id, _started in rows:
+        series.setdefault((field_name, dimension), []).append((run_id, score))
+    return [{"field": f, "dimension": d, "points": points} for (f, d), points in series.items()]
+
+
+def quarantine(con: Any, source: str, with_raw: bool) -> tuple[int, list[dict[str, Any]]]:
+    """How many rows of a source were quarantined, and the first few with their reasons."""
+    total = con.execute("SELECT count(*) FROM quarantine WHERE source = ?", [source]).fetchone()[0]
+    raw = "raw" if with_raw else "NULL AS raw"
+    rows = _rows(
+        con,
+        f"SELECT row_number, reasons, {raw} FROM quarantine WHERE source = ? "
+        "ORDER BY row_number LIMIT ?",
+        [source, QUARANTINE_LIMIT],
+    )
+    for row in rows:
+        row["raw"] = json.loads(row["raw"]) if row["raw"] else None
+    return int(total), rows
+
+
+def property_view(con: Any, uprn: str) -> dict[str, Any] | None:
+    """The gazetteer entry for a UPRN, its current occupants and their records here."""
+    found = _rows(con, "SELECT * FROM gazetteer WHERE uprn = ?", [uprn])
+    if not found:
+        return None
+    occupants = _rows(
+        con,
+        """
+        SELECT h.entity_id, h.date_of_birth, h.adult, h.records_here, h.sources_here,
+               g.first_name, g.surname
+        FROM households h
+        LEFT JOIN (
+            SELECT entity_id, max(value) FILTER (WHERE field = 'first_name') AS first_name,
+                   max(value) FILTER (WHERE field = 'surname') AS surname
+            FROM golden_records WHERE entity_id IN (SELECT entity_id FROM households
+                                                   WHERE uprn = ?)
+            GROUP BY entity_id
+        ) g USING (entity_id)
+        WHERE h.uprn = ? ORDER BY h.adult DESC, h.date_of_birth, h.entity_id
+        """,
+        [uprn, uprn],
+    )
+    records = _rows(
+        con,
+        """
+        SELECT r.source, r.record_key, e.entity_id, r.first_name, r.surname,
+               r.date_of_birth, r.start_date, r.end_date, e.uprn_method
+        FROM record_entities e JOIN records r USING (record_id)
+        WHERE e.uprn = ? ORDER BY r.source, e.entity_id, r.record_key
+        """,
+        [uprn],
+    )
+    return {"property": found[0], "occupants": occupants, "records": records}
+
+
+# Golden record fields the gate is asked about, as the gate names them.
+GOLDEN_GATE_FIELDS = (
+    "name",
+    "date_of_birth",
+    "date_of_death",
+    "postcode",
+    "uprn",
+    "email",
+    "phone",
+    "nhs_number",
+    "ni_number",
+)
+_NAME_PARTS = {"first_name", "middle_names", "surname"}
+
+
+def released(golden: list[dict[str, Any]], fields: set[str]) -> list[dict[str, Any]]:
+    """Only the golden fields the gate released (name parts travel as "name")."""
+    return [g for g in golden if ("name" if g["field"] in _NAME_PARTS else g["field"]) in fields]
+
+
+def golden_fields(con: Any, entity_id: str) -> list[dict[str, Any]]:
+    return _rows(
+        con,
+        "SELECT field, value, rule, source, seen, support, alternatives "
+        "FROM golden_records WHERE entity_id = ? ORDER BY field",
+        [entity_id],
+    )
+
+
+def person_record_ids(con: Any, entity_id: str) -> list[str]:
+    return [
+        r[0]
+        for r in con.execute(
+            "SELECT record_id FROM record_entities WHERE entity_id = ? ORDER BY record_id",
+            [entity_id],
+        ).fetchall()
+    ]
+
+
+def entity_names(con: Any, entity_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """A display name and date of birth per entity, from the golden records."""
+    rows = _rows(
+        con,
+        """
+        SELECT entity_id,
+               max(value) FILTER (WHERE field = 'first_name') AS first_name,
+               max(value) FILTER (WHERE field = 'surname') AS surname,
+               max(value) FILTER (WHERE field = 'date_of_birth') AS date_of_birth,
+               max(value) FILTER (WHERE field = 'postcode') AS postcode
+        FROM golden_records WHERE list_contains(?, entity_id) GROUP BY entity_id
+        """,
+        [entity_ids],
+    )
+    return {r["entity_id"]: r for r in rows}

@@ -1,0 +1,214 @@
+"""Sources, properties and people: pages over the served run.
+
+Source pages show counts and quality to every signed-in user; the raw values of
+quarantined rows only when the gate releases them. Property and person pages are
+personal data: the gate answers first (and audits), a refusal is a 403 page. The person
+search is a POST form, so names and dates of birth never appear in a URL or a log line.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from starlette.responses import Response
+
+from joinedup.governance.policy import authorise
+from joinedup.link.explain import explain_links
+from joinedup.web import reads
+from joinedup.web.charts import trend_svg
+from joinedup.web.deps import DEFAULT_PURPOSE, DbDep, HubDep, UserDep, csrf_protect
+from joinedup.web.routers.matches import denied_page
+from joinedup.web.templating import render
+
+router = APIRouter()
+
+PERSON_FIELDS = (*reads.GOLDEN_GATE_FIELDS, "address", "link_reasons")
+PROPERTY_FIELDS = ("name", "date_of_birth", "address", "uprn")
+SEARCH_FIELDS = ("first_name", "surname", "date_of_birth", "postcode")
+
+
+def _no_run(request: Request, title: str) -> Response:
+    context = {
+        "title": title,
+        "heading": title,
+        "message": "No run has finished yet. Run the pipeline, then come back here.",
+    }
+    return render(request, "error.html", context, status_code=404)
+
+
+@router.get("/sources")
+def source_list(request: Request, hub: HubDep, user: UserDep) -> Response:
+    board = hub.dashboard()
+    return render(request, "sources.html", {"title": "Sources", "board": board})
+
+
+@router.get("/sources/{name}")
+def source_page(request: Request, name: str, hub: HubDep, user: UserDep, db: DbDep) -> Response:
+    cfg = hub.config.sources.get(name)
+    if cfg is None:
+        raise HTTPException(status_code=404)
+    summary = next((s for s in hub.dashboard().sources if s.name == name), None)
+    history = reads.quality_history(db, name)
+    latest: dict[str, dict[str, float | None]] = {}
+    for series in history:
+        latest.setdefault(series["field"], {})[series["dimension"]] = series["points"][-1][1]
+    charts = {
+        f: trend_svg(
+            [s for s in history if s["field"] == f],
+            label=f"Quality of {f} in each run",
+        )
+        for f in latest
+    }
+    dimensions = sorted({s["dimension"] for s in history})
+    quarantined, rows, raw_allowed = 0, [], False
+    if hub.has_run():
+        # Reasons are ours and safe to show; the raw row is the source's data.
+        decision = authorise(
+            db, user, "records.view", f"quarantine:{name}", DEFAULT_PURPOSE, (f"{name}.raw",)
+        )
+        db.commit()
+        raw_allowed = decision.allowed
+        con = hub.connect()
+        try:
+            quarantined, rows = reads.quarantine(con, name, with_raw=raw_allowed)
+        finally:
+            con.close()
+    context: dict[str, Any] = {
+        "title": name,
+        "name": name,
+        "cfg": cfg,
+        "summary": summary,
+        "latest": latest,
+        "dimensions": dimensions,
+        "charts": charts,
+        "runs": max((len(s["points"]) for s in history), default=0),
+        "quarantined": quarantined,
+        "rows": rows,
+        "raw_allowed": raw_allowed,
+        "limit": reads.QUARANTINE_LIMIT,
+    }
+    return render(request, "source.html", context)
+
+
+@router.get("/properties/{uprn}")
+def property_page(request: Request, uprn: str, hub: HubDep, user: UserDep, db: DbDep) -> Response:
+    if not uprn.isdigit() or len(uprn) > 12:
+        raise HTTPException(status_code=404)
+    decision = authorise(
+        db, user, "records.view", f"property:{uprn}", DEFAULT_PURPOSE, PROPERTY_FIELDS
+    )
+    db.commit()
+    if not decision.allowed:
+        return denied_page(request, decision)
+    if not hub.has_run():
+        return _no_run(request, "Property")
+    con = hub.connect()
+    try:
+        view = reads.property_view(con, uprn)
+    finally:
+        con.close()
+    if view is None:
+        raise HTTPException(status_code=404)
+    matches = [m for m in hub.list_matches() if m.uprn == uprn]
+    context = {
+        "title": f"Property {uprn}",
+        "uprn": uprn,
+        "view": view,
+        "matches": matches,
+        "fields": set(decision.fields),
+    }
+    return render(request, "property.html", context)
+
+
+@router.get("/people")
+def search_page(request: Request, user: UserDep) -> Response:
+    return render(request, "people.html", {"title": "Find a person", "form": {}, "results": None})
+
+
+@router.post("/people", dependencies=[Depends(csrf_protect)])
+def search(
+    request: Request,
+    hub: HubDep,
+    user: UserDep,
+    db: DbDep,
+    first_name: Annotated[str, Form(max_length=100)] = "",
+    surname: Annotated[str, Form(max_length=100)] = "",
+    date_of_birth: Annotated[str, Form(max_length=10)] = "",
+    postcode: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    form = {
+        "first_name": first_name.strip(),
+        "surname": surname.strip(),
+        "date_of_birth": date_of_birth.strip(),
+        "postcode": postcode.strip(),
+    }
+    given = {k: v for k, v in form.items() if v}
+    context: dict[str, Any] = {"title": "Find a person", "form": form, "results": None}
+    if not given:
+        context["error"] = "Enter at least one detail: a name, a date of birth or a postcode."
+        return render(request, "people.html", context, status_code=400)
+    if form["date_of_birth"]:
+        try:
+            date.fromisoformat(form["date_of_birth"])
+        except ValueError:
+            context["error"] = "Enter the date of birth as year-month-day, like 1980-05-17."
+            return render(request, "people.html", context, status_code=400)
+    decision = authorise(db, user, "records.view", "people:search", DEFAULT_PURPOSE, SEARCH_FIELDS)
+    db.commit()
+    if not decision.allowed:
+        return denied_page(request, decision)
+    if not hub.has_run():
+        return _no_run(request, "Find a person")
+    candidates = hub.lookup(limit=10, **given)
+    con = hub.connect()
+    try:
+        names = reads.entity_names(con, [c.entity_id for c in candidates])
+    finally:
+        con.close()
+    context["results"] = [(c, names.get(c.entity_id, {})) for c in candidates]
+    return render(request, "people.html", context)
+
+
+@router.get("/people/{entity_id}")
+def person_page(
+    request: Request, entity_id: str, hub: HubDep, user: UserDep, db: DbDep
+) -> Response:
+    if not entity_id.isalnum() or len(entity_id) > 40:
+        raise HTTPException(status_code=404)
+    decision = authorise(
+        db, user, "records.view", f"person:{entity_id}", DEFAULT_PURPOSE, PERSON_FIELDS
+    )
+    db.commit()
+    if not decision.allowed:
+        return denied_page(request, decision)
+    if not hub.has_run():
+        return _no_run(request, "Person")
+    con = hub.connect()
+    try:
+        ids = reads.person_record_ids(con, entity_id)
+        if not ids:
+            raise HTTPException(status_code=404)
+        golden = reads.released(reads.golden_fields(con, entity_id), set(decision.fields))
+        records = hub._record_views(con, ids)  # noqa: SLF001 - the hub's one record reader
+        links = explain_links(con, ids)
+    finally:
+        con.close()
+    timeline = sorted(
+        (
+            (value, label, r.source, r.record_key)
+            for r in records
+            for label, value in r.details.items()
+        ),
+    )
+    context = {
+        "title": "Person",
+        "entity_id": entity_id,
+        "golden": golden,
+        "records": records,
+        "links": links,
+        "timeline": timeline,
+        "fields": set(decision.fields),
+    }
+    return render(request, "person.html", context)
