@@ -180,6 +180,35 @@ def export_entities(
     console.print(f"wrote {count:,} rows to {output}")
 
 
+@export_app.command("addresses")
+def export_addresses(
+    config: Path = ConfigOption,
+    output: Path = typer.Option(..., "--out", help="CSV file to write"),
+) -> None:
+    """One row per record with an address: source, record key, address, UPRN, status,
+    method, score."""
+    hub = _open_hub(config)
+    try:
+        count = hub.export_addresses(output)
+    except RuntimeError as exc:
+        _fail(str(exc))
+    console.print(f"wrote {count:,} rows to {output}")
+
+
+@export_app.command("stale")
+def export_stale(
+    config: Path = ConfigOption,
+    output: Path = typer.Option(..., "--out", help="CSV file to write"),
+) -> None:
+    """One row per stale data alert: source, record key, what is stale, who knows better."""
+    hub = _open_hub(config)
+    try:
+        count = hub.export_stale(output)
+    except RuntimeError as exc:
+        _fail(str(exc))
+    console.print(f"wrote {count:,} rows to {output}")
+
+
 @export_app.command("matches")
 def export_matches(
     config: Path = ConfigOption,

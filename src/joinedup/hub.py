@@ -35,8 +35,10 @@ from joinedup.link.golden import build_golden_records
 from joinedup.link.households import build_households
 from joinedup.link.incremental import link_people_incremental
 from joinedup.link.lookup import LookupCandidate, PersonIndex
+from joinedup.link.occupancy import build_occupancy, household_rows
 from joinedup.link.people import link_people
 from joinedup.link.places import resolve_addresses
+from joinedup.link.stale import build_stale_alerts
 from joinedup.quality.dimensions import run_checks, score_profile
 from joinedup.readmodel import (
     Dashboard,
@@ -153,6 +155,8 @@ class Hub:
             summary.people_links, summary.entities = people.links, people.entities
             build_entity_tables(con, as_of.isoformat())
             build_households(con, as_of.isoformat())
+            build_occupancy(con, as_of.isoformat())
+            build_stale_alerts(con, as_of.isoformat())
             build_golden_records(con, self.config.link.source_trust, self.config.link.survivorship)
             summary.seconds["link_people"] = time.perf_counter() - started
             say("people linked", finished_stage=True)
@@ -479,6 +483,60 @@ class Hub:
                     TO '{_sql_path(out)}' (HEADER, DELIMITER ',')"""
             )
             return int(con.execute("SELECT count(*) FROM record_entities").fetchone()[0])  # type: ignore[index]
+        finally:
+            con.close()
+
+    # -- places and households (link/occupancy.py, link/stale.py) -----------------------
+
+    def household(self, uprn: str, as_of: date | str | None = None) -> list[dict]:
+        """The people living at a UPRN on a date (the run's date by default), with the
+        record that places each one there and every source that agrees."""
+        day = as_of.isoformat() if isinstance(as_of, date) else as_of
+        if day is None:
+            run = self.latest_run()
+            day = run.as_of if run is not None and run.as_of else self.as_of().isoformat()
+        con = self.connect()
+        try:
+            return household_rows(con, uprn, day)
+        finally:
+            con.close()
+
+    def stale_alerts(self, source: str | None = None) -> list[dict]:
+        """Records that still place a person where another source knows they are not."""
+        con = self.connect()
+        try:
+            where, params = ("WHERE source = ?", [source]) if source else ("", [])
+            frame = con.execute(
+                f"SELECT * FROM stale_alerts {where} ORDER BY source, record_id", params
+            ).df()
+        finally:
+            con.close()
+        return frame.to_dict(orient="records")
+
+    def export_addresses(self, out: Path) -> int:
+        """One row per record with an address: how it resolved to a UPRN."""
+        return self._export(
+            """SELECT a.source, r.record_key, a.address, a.postcode, a.uprn, a.status,
+                      a.method, a.score
+               FROM address_matches a JOIN records r USING (record_id)
+               ORDER BY a.source, r.record_key""",
+            out,
+        )
+
+    def export_stale(self, out: Path) -> int:
+        """One row per stale data alert, per source, for its owner to correct."""
+        return self._export(
+            """SELECT source, record_key, entity_id, uprn, stale, known_better_by, new_uprn,
+                      since, corroborated
+               FROM stale_alerts ORDER BY source, record_key""",
+            out,
+        )
+
+    def _export(self, sql: str, out: Path) -> int:
+        con = self.connect()
+        try:
+            con.execute(f"COPY ({sql}) TO '{_sql_path(out)}' (HEADER, DELIMITER ',')")
+            return int(con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0])  # type: ignore[index]
         finally:
             con.close()
 

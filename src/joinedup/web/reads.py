@@ -55,8 +55,23 @@ def quarantine(con: Any, source: str, with_raw: bool) -> tuple[int, list[dict[st
         [source, QUARANTINE_LIMIT],
     )
     for row in rows:
-        row["raw"] = json.loads(row["raw"]) if row["raw"] else None
+        row["raw"] = _pairs(row["raw"])
     return int(total), rows
+
+
+def _pairs(raw: str | None) -> list[tuple[str, str]]:
+    """A raw row as (column, value) pairs: an object by name, a list by position."""
+    if not raw:
+        return []
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return [("row", raw)]
+    if isinstance(value, dict):
+        return [(str(k), "" if v is None else str(v)) for k, v in value.items()]
+    if isinstance(value, list):
+        return [(f"column {i}", "" if v is None else str(v)) for i, v in enumerate(value, 1)]
+    return [("row", str(value))]
 
 
 def property_view(con: Any, uprn: str) -> dict[str, Any] | None:

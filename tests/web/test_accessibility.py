@@ -1,0 +1,159 @@
+"""Every page checked with axe-core in the system Chromium, against WCAG 2.2 A and AA.
+
+axe-core comes from npm (tests/web/package.json; `.ci/run` installs it). It is injected
+with Playwright's add_script_tag in a context that bypasses the page's CSP: the site
+itself allows no script at all, and the check must not need it to. Screenshots of each
+page are saved beside the test's temporary files.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from joinedup.governance.users import create_user
+from joinedup.hub import Hub
+from joinedup.web import create_app
+
+from .test_browser import CHROMIUM, CHROMIUM_ARGS
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
+PASSWORD = "a long enough browser password"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def _needs() -> None:
+    missing = [str(p) for p in (Path(CHROMIUM), AXE) if not p.exists()]
+    if missing:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"missing for the accessibility check: {', '.join(missing)}")
+        pytest.skip(f"missing: {', '.join(missing)} (run npm install in tests/web)")
+
+
+@pytest.fixture(scope="module")
+def served(demo_hub_config, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Hub]]:  # type: ignore[no-untyped-def]
+    _needs()
+    target = tmp_path_factory.mktemp("a11y") / "council"
+    shutil.copytree(demo_hub_config.folder, target)
+    hub = Hub.open(target / "joinedup.yaml")
+    with hub.store.session() as db, db.begin():
+        create_user(db, "ivy_a11y", PASSWORD, "investigator", display_name="Ivy")
+        create_user(db, "ana_a11y", PASSWORD, "analyst", display_name="Ana")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(hub), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", hub
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def _pages(hub: Hub) -> dict[str, str]:
+    con = hub.connect()
+    try:
+        key, uprn = con.execute(
+            "SELECT match_key, uprn FROM matches WHERE uprn IS NOT NULL "
+            "ORDER BY estimated_value DESC LIMIT 1"
+        ).fetchone()  # type: ignore[misc]
+        (entity,) = con.execute(
+            "SELECT entity_id FROM record_entities GROUP BY entity_id "
+            "ORDER BY count(*) DESC, entity_id LIMIT 1"
+        ).fetchone()  # type: ignore[misc]
+        source = con.execute(
+            "SELECT source FROM quarantine GROUP BY source ORDER BY count(*) DESC LIMIT 1"
+        ).fetchone()[0]  # type: ignore[index]
+    finally:
+        con.close()
+    return {
+        "dashboard": "/",
+        "matches": "/matches",
+        "match": f"/matches/{key}",
+        "sources": "/sources",
+        "source": f"/sources/{source}",
+        "property": f"/properties/{uprn}",
+        "people": "/people",
+        "person": f"/people/{entity}",
+        "not_found": "/no-such-page",
+    }
+
+
+def _violations(page) -> list[str]:  # type: ignore[no-untyped-def]
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+        WCAG_TAGS,
+    )
+    assert result["passes"], "axe-core ran no checks"
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+    ]
+
+
+def _sign_in(page, base: str, username: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(base + "/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(base + "/")
+
+
+def test_every_page_passes_axe(served: tuple[str, Hub], tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    base, hub = served
+    found: dict[str, list[str]] = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
+            page = context.new_page()
+            page.goto(base + "/login")
+            found["login"] = _violations(page)
+            _sign_in(page, base, "ivy_a11y")
+            for name, path in _pages(hub).items():
+                page.goto(base + path)
+                found[name] = _violations(page)
+                page.screenshot(path=tmp_path / f"{name}.png", full_page=True)
+            # The search results and the search error, after a POST.
+            page.goto(base + "/people")
+            page.get_by_label("Last name").fill("Smith")
+            page.get_by_role("button", name="Search").click()
+            found["people_results"] = _violations(page)
+            page.goto(base + "/people")
+            page.get_by_label("Date of birth").fill("31/02/1980")
+            page.get_by_role("button", name="Search").click()
+            found["people_error"] = _violations(page)
+            context.close()
+
+            # A refusal, as an analyst sees it.
+            context = browser.new_context(bypass_csp=True)
+            page = context.new_page()
+            _sign_in(page, base, "ana_a11y")
+            page.goto(base + _pages(hub)["person"])
+            found["forbidden"] = _violations(page)
+            context.close()
+        finally:
+            browser.close()
+    problems = {name: v for name, v in found.items() if v}
+    assert not problems, problems
+    assert len(found) == 13
