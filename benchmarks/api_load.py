@@ -1,0 +1,229 @@
+"""API load: concurrent users searching for people and opening person records.
+
+Generates (once, cached in benchmarks/work/api_load) a demo council, runs the pipeline,
+serves the app with uvicorn on 127.0.0.1 only, then drives it with N concurrent users,
+each making a bounded number of request pairs: POST /api/v1/people/search with a
+person's surname, date of birth and postcode, then GET /api/v1/people/{entity_id}.
+Every request goes through the token check and the policy gate, and writes an audit
+event, as in production. The reference is the same requests from one user, one at a
+time, in the same script: the ratio shows what concurrency costs.
+
+    .venv/bin/python benchmarks/api_load.py --people 20000 --users 50 --pairs 10 --rounds 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+
+RESULTS = Path(__file__).parent / "results"
+WORK = Path(__file__).parent / "work" / "api_load"
+TIMEOUT = 30.0
+
+
+def _prepare(people: int) -> Path:
+    """A run council of this size, reused between invocations."""
+    from joinedup.demo import generate
+    from joinedup.hub import Hub
+
+    folder = WORK / f"council-{people}"
+    config = folder / "joinedup.yaml"
+    if config.exists() and Hub.open(config).has_run():
+        return config
+    generate(folder, people=people, seed=11)
+    Hub.open(config).run()
+    return config
+
+
+def _token_and_queries(config: Path, sample: int) -> tuple[str, list[dict]]:
+    from sqlalchemy import select
+
+    from joinedup.governance.users import create_user
+    from joinedup.hub import Hub
+    from joinedup.store.users import User
+    from joinedup.web.sessions import load_secret
+    from joinedup.web.tokens import TokenCodec
+
+    hub = Hub.open(config)
+    with hub.store.session() as db, db.begin():
+        user = db.scalars(select(User).where(User.username == "load_test")).first()
+        if user is None:
+            user = create_user(db, "load_test", os.urandom(16).hex(), "investigator")
+    with hub.store.session() as db:
+        user = db.scalars(select(User).where(User.username == "load_test")).one()
+        token = TokenCodec(load_secret(hub.config.data_dir)).issue(user)
+    con = hub.connect()
+    try:
+        rows = con.execute(
+            """
+            SELECT entity_id,
+                   max(value) FILTER (WHERE field = 'surname') AS surname,
+                   max(value) FILTER (WHERE field = 'date_of_birth') AS date_of_birth,
+                   max(value) FILTER (WHERE field = 'postcode') AS postcode
+            FROM golden_records GROUP BY entity_id
+            HAVING count(*) FILTER (WHERE field IN ('surname', 'date_of_birth', 'postcode')) = 3
+            ORDER BY hash(entity_id) LIMIT ?
+            """,
+            [sample],
+        ).fetchall()
+    finally:
+        con.close()
+    queries = [
+        {"entity_id": e, "surname": s, "date_of_birth": d, "postcode": p} for e, s, d, p in rows
+    ]
+    return token, queries
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start_server(config: Path, port: int) -> subprocess.Popen:
+    code = (
+        "import uvicorn, sys; from joinedup.hub import Hub; from joinedup.web import create_app; "
+        "uvicorn.run(create_app(Hub.open(sys.argv[1])), host='127.0.0.1', "
+        "port=int(sys.argv[2]), log_level='warning', server_header=False)"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code, str(config), str(port)])
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.terminate()
+    raise RuntimeError("the server did not start")
+
+
+async def _user(
+    client: httpx.AsyncClient, queries: list[dict], pairs: int, seed: int, out: dict
+) -> None:
+    rng = random.Random(seed)
+    for _ in range(pairs):
+        q = rng.choice(queries)
+        body = {k: q[k] for k in ("surname", "date_of_birth", "postcode")}
+        requests = (
+            ("search", "POST", "/api/v1/people/search", body),
+            ("person", "GET", f"/api/v1/people/{q['entity_id']}", None),
+        )
+        for kind, method, path, payload in requests:
+            started = time.perf_counter()
+            try:
+                response = await client.request(method, path, json=payload)
+                ok = response.status_code == 200
+            except httpx.HTTPError:
+                ok = False
+            out[kind].append((time.perf_counter() - started) * 1000)
+            out["errors"] += not ok
+
+
+async def _load(base: str, token: str, queries: list[dict], users: int, pairs: int) -> dict:
+    out: dict = {"search": [], "person": [], "errors": 0}
+    limits = httpx.Limits(max_connections=users, max_keepalive_connections=users)
+    async with httpx.AsyncClient(
+        base_url=base,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=TIMEOUT,
+        limits=limits,
+    ) as client:
+        started = time.perf_counter()
+        await asyncio.gather(*(_user(client, queries, pairs, i, out) for i in range(users)))
+        out["seconds"] = time.perf_counter() - started
+    return out
+
+
+def _summary(out: dict) -> dict:
+    every = sorted(out["search"] + out["person"])
+
+    def pct(values: list[float], p: float) -> float:
+        ordered = sorted(values)
+        return round(ordered[min(len(ordered) - 1, int(p * len(ordered)))], 1)
+
+    return {
+        "requests": len(every),
+        "errors": out["errors"],
+        "seconds": round(out["seconds"], 2),
+        "requests_per_second": round(len(every) / out["seconds"], 1),
+        "p50_ms": pct(every, 0.50),
+        "p95_ms": pct(every, 0.95),
+        "search_p50_ms": pct(out["search"], 0.50),
+        "search_p95_ms": pct(out["search"], 0.95),
+        "person_p50_ms": pct(out["person"], 0.50),
+        "person_p95_ms": pct(out["person"], 0.95),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--people", type=int, default=20_000)
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--pairs", type=int, default=10, help="search + person pairs per user")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    config = _prepare(args.people)
+    prepare_seconds = time.perf_counter() - started
+    token, queries = _token_and_queries(config, 500)
+    port = _free_port()
+    server = _start_server(config, port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        asyncio.run(_load(base, token, queries, 2, 2))  # warm the lookup index
+        reference = _summary(asyncio.run(_load(base, token, queries, 1, 20)))
+        print(json.dumps({"reference_one_user": reference}), flush=True)
+        rounds = []
+        for i in range(args.rounds):
+            result = _summary(asyncio.run(_load(base, token, queries, args.users, args.pairs)))
+            rounds.append({"round": i + 1, **result})
+            print(json.dumps(rounds[-1]), flush=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    medians = {
+        key: statistics.median(r[key] for r in rounds) for key in rounds[0] if key != "round"
+    }
+    medians["p95_vs_one_user"] = round(medians["p95_ms"] / max(reference["p95_ms"], 0.1), 2)
+    report = {
+        "benchmark": "api_load",
+        "command": " ".join([os.path.relpath(sys.executable), *sys.argv]),
+        "date": datetime.now().isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "people": args.people,
+        "users": args.users,
+        "pairs_per_user": args.pairs,
+        "prepare_seconds": round(prepare_seconds, 1),
+        "target": {"p95_ms": 200, "errors": 0},
+        "reference_one_user": reference,
+        "medians": medians,
+        "rounds": rounds,
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / "api_load.json"
+    out.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    print(json.dumps({"medians": medians}, indent=2))
+    print(f"saved {out}")
+
+
+if __name__ == "__main__":
+    main()
