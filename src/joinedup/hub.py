@@ -506,12 +506,13 @@ class Hub:
         con = self.connect()
         try:
             where, params = ("WHERE source = ?", [source]) if source else ("", [])
-            frame = con.execute(
+            cursor = con.execute(
                 f"SELECT * FROM stale_alerts {where} ORDER BY source, record_id", params
-            ).df()
+            )
+            names = [c[0] for c in cursor.description or []]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
         finally:
             con.close()
-        return frame.to_dict(orient="records")
 
     def export_addresses(self, out: Path) -> int:
         """One row per record with an address: how it resolved to a UPRN."""

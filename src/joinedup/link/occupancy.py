@@ -17,7 +17,8 @@ Tables built in the run (all from `records`, `record_entities` and `entity_facts
 - `occupancy`: per UPRN, how many living people live there on the hub's date (adults too)
   and which sources say so;
 - `movers`: a person whose address differs between sources: each source's latest address
-  for them that is not their newest one, beside the newer source that knows better.
+  for them that is not their newest one, beside the newer source that knows better (unless
+  that source itself still has them open at the older address too).
 """
 
 from __future__ import annotations
@@ -136,6 +137,12 @@ def _build_movers(con: duckdb.DuckDBPyConnection) -> None:
                n.start_date AS newer_since, n.open_now AS newer_open_now
         FROM per_source o JOIN newest n USING (entity_id)
         WHERE o.uprn <> n.uprn
+          -- A source that still has the person open at both addresses knows of no move
+          -- (two people wrongly linked as one look like this, or a second home).
+          AND NOT EXISTS (
+              SELECT 1 FROM residence_evidence x
+              WHERE x.entity_id = o.entity_id AND x.source = n.source AND x.uprn = o.uprn
+                AND x.open_now)
         ORDER BY o.entity_id, o.source
         """
     )
@@ -144,7 +151,7 @@ def _build_movers(con: duckdb.DuckDBPyConnection) -> None:
 def household_rows(con: duckdb.DuckDBPyConnection, uprn: str, day: str) -> list[dict]:
     """The people living at `uprn` on `day` (ISO date), oldest first, with their sources."""
     day = date.fromisoformat(day).isoformat()  # checked, so safe to write into the SQL
-    frame = con.execute(
+    cursor = con.execute(
         f"""
         WITH here AS ({occupants_sql(f"DATE '{day}'")})
         SELECT entity_id, date_of_birth, adult, source AS best_source, record_id AS best_record,
@@ -153,5 +160,6 @@ def household_rows(con: duckdb.DuckDBPyConnection, uprn: str, day: str) -> list[
         ORDER BY date_of_birth NULLS LAST, entity_id
         """,
         [uprn],
-    ).df()
-    return frame.to_dict(orient="records")
+    )
+    names = [c[0] for c in cursor.description or []]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -67,6 +67,7 @@ def measure(
     past_date: str | None = None,
 ) -> dict[str, object]:
     load_truth(con, truth_dir)
+    day = date.fromisoformat(as_of or "2026-11-01").isoformat()
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE t_entity AS  -- each entity's most common true person
@@ -121,7 +122,27 @@ def measure(
         """
     ).fetchone()
     assert occupancy is not None
-    placed = _placements(con, "2026-11-01" if as_of is None else as_of)
+    recall = con.execute(
+        f"""
+        WITH truly_stale AS (  -- open records whose true person died or lives elsewhere
+            SELECT r.record_id,
+                   CASE WHEN coalesce(p.date_of_death, '') <> '' THEN 'died'
+                        ELSE 'address' END AS stale
+            FROM records r
+            JOIN t_records t ON t.source = r.source AND t.record_key = r.record_key
+            JOIN t_people p ON p.person_id = t.person_id
+            WHERE (r.end_date IS NULL OR r.end_date >= DATE '{day}')
+              AND r.date_of_death IS NULL
+              AND coalesce(t.true_uprn, '') <> ''
+              AND (coalesce(p.date_of_death, '') <> ''
+                   OR coalesce(p.current_uprn, '') NOT IN ('', t.true_uprn))
+        )
+        SELECT s.stale, count(*), count(a.record_id)
+        FROM truly_stale s LEFT JOIN stale_alerts a USING (record_id, stale)
+        GROUP BY ALL ORDER BY ALL
+        """
+    ).fetchall()
+    placed = _placements(con, day)
     past = _placements(con, past_date) if past_date else None
     return {
         "placements_as_of": placed,
@@ -137,6 +158,14 @@ def measure(
             }
             for s, c, n, r, nr in stale
         ],
+        "recall": {
+            kind: {
+                "truly_stale_open_records": n,
+                "alerted": k,
+                "recall": round(k / n, 4) if n else None,
+            }
+            for kind, n, k in recall
+        },
         "movers": {
             "rows": movers[0],
             "right": movers[1],

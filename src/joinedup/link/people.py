@@ -306,9 +306,7 @@ def link_people(
         "CAST(first_name_variants AS VARCHAR[]) AS first_name_variants FROM _name_variants"
     )
     con.unregister("_name_variants")
-    linker = Linker(
-        "link_input", _settings(identifier_agreement_u(con)), db_api=DuckDBAPI(work)
-    )
+    linker = Linker("link_input", _settings(identifier_agreement_u(con)), db_api=DuckDBAPI(work))
     say("estimating how often records agree by chance")
     linker.training.estimate_probability_two_random_records_match(
         [block_on("first_name", "surname", "dob"), block_on("email"), block_on("nhs_number")],

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Sequence
 from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from joinedup.config import HubConfig
+from joinedup.governance.policy import Decision, authorise
 from joinedup.readmodel import Dashboard, MatchDetail, MatchSummary
 from joinedup.store.db import OperationalStore
 from joinedup.store.runs import Run
@@ -76,3 +78,27 @@ async def csrf_protect(request: Request) -> None:
 HubDep = Annotated[HubLike, Depends(get_hub)]
 DbDep = Annotated[Session, Depends(db_session)]
 UserDep = Annotated[User, Depends(current_user)]
+
+
+# One writer of audit events at a time in this process. SQLite fails a transaction that
+# read first and then tries to write while another connection is writing ("database is
+# locked", without waiting), which is what many concurrent gate calls do: the gate reads
+# the chain's head, then appends. Serialising the gate's short write here keeps 50
+# concurrent API users error-free; PostgreSQL does not need it but is not slowed much.
+AUDIT_WRITE_LOCK = threading.Lock()
+
+
+def gate(
+    db: Session,
+    user: User,
+    action: str,
+    resource: str,
+    purpose: str,
+    fields: Sequence[str] = (),
+) -> Decision:
+    """Ask the policy gate and commit its audit event before anything else happens."""
+    db.commit()  # end this request's read transaction, so the write starts fresh
+    with AUDIT_WRITE_LOCK:
+        decision = authorise(db, user, action, resource, purpose, fields)
+        db.commit()
+    return decision

@@ -21,6 +21,8 @@ from joinedup.demo.sources import (
     hmo_licences,
     housing_benefit,
     payroll,
+    police_incidents,
+    taxi_licences,
 )
 from joinedup.demo.sources.base import SourceOutput, SourceSpec
 
@@ -35,6 +37,8 @@ SOURCES: list[SourceSpec] = [
     creditor_payments.SPEC,
     adult_social_care.SPEC,
     hmo_licences.SPEC,
+    police_incidents.SPEC,
+    taxi_licences.SPEC,
 ]
 
 __all__ = ["SOURCES", "SourceOutput", "SourceSpec"]

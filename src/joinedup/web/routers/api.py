@@ -19,13 +19,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from joinedup.cases.workflow import CaseError, case_for_match, case_states, update_case
-from joinedup.governance.policy import PURPOSES, PermissionDenied, authorise
+from joinedup.governance.policy import PURPOSES, PermissionDenied
 from joinedup.readmodel import MatchSummary
 from joinedup.store.cases import CASE_STATUSES
 from joinedup.store.runs import QualityResult, Run, SourceRun
 from joinedup.store.users import User
 from joinedup.web import reads
-from joinedup.web.deps import DEFAULT_PURPOSE, DbDep, HubDep
+from joinedup.web.deps import AUDIT_WRITE_LOCK, DEFAULT_PURPOSE, DbDep, HubDep, gate
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 health_router = APIRouter(tags=["health"])
@@ -88,8 +88,7 @@ def _page(items: list[Any], total: int, limit: int, offset: int) -> dict[str, An
 def _gate(
     db: Session, user: User, action: str, resource: str, purpose: str, fields: tuple[str, ...]
 ) -> set[str]:
-    decision = authorise(db, user, action, resource, purpose, fields)
-    db.commit()  # the audit event stands whatever happens next
+    decision = gate(db, user, action, resource, purpose, fields)
     if not decision.allowed:
         raise ApiError(403, "forbidden", decision.reason)
     return set(decision.fields)
@@ -365,26 +364,28 @@ def change_case(
     detail = hub.get_match(match_key)
     if detail is None:
         raise ApiError(404, "not_found", "There is no match with that key in the served run.")
-    try:
-        case = case_for_match(db, detail.summary)
-        update_case(
-            db,
-            case,
-            status=change.status,
-            outcome=change.outcome,
-            note=change.note,
-            user=user,
-            amount_recovered=change.amount_recovered,
-            amount_prevented=change.amount_prevented,
-            purpose=purpose,
-        )
-    except PermissionDenied as denied:
-        db.commit()  # keep the refusal on record, as the web page does
-        raise ApiError(403, "forbidden", denied.decision.reason) from None
-    except CaseError as problem:
-        db.rollback()
-        raise ApiError(400, "bad_request", str(problem)) from None
-    db.commit()
+    db.commit()  # end the read transaction: the change below writes (see deps.gate)
+    with AUDIT_WRITE_LOCK:
+        try:
+            case = case_for_match(db, detail.summary)
+            update_case(
+                db,
+                case,
+                status=change.status,
+                outcome=change.outcome,
+                note=change.note,
+                user=user,
+                amount_recovered=change.amount_recovered,
+                amount_prevented=change.amount_prevented,
+                purpose=purpose,
+            )
+        except PermissionDenied as denied:
+            db.commit()  # keep the refusal on record, as the web page does
+            raise ApiError(403, "forbidden", denied.decision.reason) from None
+        except CaseError as problem:
+            db.rollback()
+            raise ApiError(400, "bad_request", str(problem)) from None
+        db.commit()
     return _case_out(match_key, None, case, notes=True)
 
 
@@ -441,7 +442,7 @@ def person(
     fields = _gate(db, user, "records.view", f"person:{entity_id}", purpose, PERSON_FIELDS)
     if not hub.has_run():
         raise ApiError(404, "not_found", "The hub has no completed run yet.")
-    con = hub.connect()
+    con = reads.served_cursor(hub)
     try:
         ids = reads.person_record_ids(con, entity_id)
         if not ids:

@@ -15,10 +15,18 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from joinedup.cases.workflow import CaseError, case_for_match, case_states, update_case
-from joinedup.governance.policy import Decision, PermissionDenied, authorise, can
+from joinedup.governance.policy import Decision, PermissionDenied, can
 from joinedup.store.cases import CASE_OUTCOMES, CASE_STATUSES
 from joinedup.store.users import User
-from joinedup.web.deps import DEFAULT_PURPOSE, DbDep, HubDep, HubLike, UserDep, csrf_protect
+from joinedup.web.deps import (
+    DEFAULT_PURPOSE,
+    DbDep,
+    HubDep,
+    HubLike,
+    UserDep,
+    csrf_protect,
+    gate,
+)
 from joinedup.web.templating import render
 
 router = APIRouter()
@@ -44,8 +52,7 @@ def match_list(
     rule: str = "",
     page: int = 1,
 ) -> Response:
-    decision = authorise(db, user, "match.list", "matches", DEFAULT_PURPOSE, MATCH_LIST_FIELDS)
-    db.commit()
+    decision = gate(db, user, "match.list", "matches", DEFAULT_PURPOSE, MATCH_LIST_FIELDS)
     if not decision.allowed:
         return denied_page(request, decision)
     matches = hub.list_matches()
@@ -87,8 +94,7 @@ def _match_page(
     form: dict[str, str] | None = None,
 ) -> Response:
     resource = f"match:{match_key}"
-    decision = authorise(db, user, "match.view", resource, DEFAULT_PURPOSE, MATCH_FIELDS)
-    db.commit()
+    decision = gate(db, user, "match.view", resource, DEFAULT_PURPOSE, MATCH_FIELDS)
     if not decision.allowed:
         return denied_page(request, decision)
     detail = hub.get_match(match_key)

@@ -14,11 +14,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from starlette.responses import Response
 
-from joinedup.governance.policy import authorise
 from joinedup.link.explain import explain_links
 from joinedup.web import reads
-from joinedup.web.charts import trend_svg
-from joinedup.web.deps import DEFAULT_PURPOSE, DbDep, HubDep, UserDep, csrf_protect
+from joinedup.web.charts import trend_svg, waterfall_svg
+from joinedup.web.deps import DEFAULT_PURPOSE, DbDep, HubDep, UserDep, csrf_protect, gate
 from joinedup.web.routers.matches import denied_page
 from joinedup.web.templating import render
 
@@ -65,12 +64,11 @@ def source_page(request: Request, name: str, hub: HubDep, user: UserDep, db: DbD
     quarantined, rows, raw_allowed = 0, [], False
     if hub.has_run():
         # Reasons are ours and safe to show; the raw row is the source's data.
-        decision = authorise(
+        decision = gate(
             db, user, "records.view", f"quarantine:{name}", DEFAULT_PURPOSE, (f"{name}.raw",)
         )
-        db.commit()
         raw_allowed = decision.allowed
-        con = hub.connect()
+        con = reads.served_cursor(hub)
         try:
             quarantined, rows = reads.quarantine(con, name, with_raw=raw_allowed)
         finally:
@@ -96,15 +94,12 @@ def source_page(request: Request, name: str, hub: HubDep, user: UserDep, db: DbD
 def property_page(request: Request, uprn: str, hub: HubDep, user: UserDep, db: DbDep) -> Response:
     if not uprn.isdigit() or len(uprn) > 12:
         raise HTTPException(status_code=404)
-    decision = authorise(
-        db, user, "records.view", f"property:{uprn}", DEFAULT_PURPOSE, PROPERTY_FIELDS
-    )
-    db.commit()
+    decision = gate(db, user, "records.view", f"property:{uprn}", DEFAULT_PURPOSE, PROPERTY_FIELDS)
     if not decision.allowed:
         return denied_page(request, decision)
     if not hub.has_run():
         return _no_run(request, "Property")
-    con = hub.connect()
+    con = reads.served_cursor(hub)
     try:
         view = reads.property_view(con, uprn)
     finally:
@@ -155,14 +150,13 @@ def search(
         except ValueError:
             context["error"] = "Enter the date of birth as year-month-day, like 1980-05-17."
             return render(request, "people.html", context, status_code=400)
-    decision = authorise(db, user, "records.view", "people:search", DEFAULT_PURPOSE, SEARCH_FIELDS)
-    db.commit()
+    decision = gate(db, user, "records.view", "people:search", DEFAULT_PURPOSE, SEARCH_FIELDS)
     if not decision.allowed:
         return denied_page(request, decision)
     if not hub.has_run():
         return _no_run(request, "Find a person")
     candidates = hub.lookup(limit=10, **given)
-    con = hub.connect()
+    con = reads.served_cursor(hub)
     try:
         names = reads.entity_names(con, [c.entity_id for c in candidates])
     finally:
@@ -177,15 +171,12 @@ def person_page(
 ) -> Response:
     if not entity_id.isalnum() or len(entity_id) > 40:
         raise HTTPException(status_code=404)
-    decision = authorise(
-        db, user, "records.view", f"person:{entity_id}", DEFAULT_PURPOSE, PERSON_FIELDS
-    )
-    db.commit()
+    decision = gate(db, user, "records.view", f"person:{entity_id}", DEFAULT_PURPOSE, PERSON_FIELDS)
     if not decision.allowed:
         return denied_page(request, decision)
     if not hub.has_run():
         return _no_run(request, "Person")
-    con = hub.connect()
+    con = reads.served_cursor(hub)
     try:
         ids = reads.person_record_ids(con, entity_id)
         if not ids:
@@ -209,6 +200,7 @@ def person_page(
         "records": records,
         "links": links,
         "timeline": timeline,
+        "waterfall": waterfall_svg,
         "fields": set(decision.fields),
     }
     return render(request, "person.html", context)

@@ -1,0 +1,94 @@
+"""How right households over time, movers and stale data alerts are on the demo council.
+
+Measures a run demo council against its truth (see joinedup.link.occupancy_truth): the
+precision of the stale data alerts (per kind), of the movers, and of the people placed at
+a property on the run's date and on an earlier date. It also times building the three
+tables again on a copy of the run's store (median of several runs).
+
+    .venv/bin/joinedup demo-data --out /tmp/h10demo --people 20000
+    .venv/bin/joinedup run --config /tmp/h10demo/joinedup.yaml
+    .venv/bin/python benchmarks/households_truth.py --folder /tmp/h10demo
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from joinedup.engine import analytical
+from joinedup.hub import Hub
+from joinedup.link.occupancy import build_occupancy
+from joinedup.link.occupancy_truth import measure
+from joinedup.link.stale import build_stale_alerts
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--folder", type=Path, required=True, help="a demo council, run")
+    parser.add_argument("--past", default="2022-01-01", help="an earlier date to check")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    hub = Hub.open(args.folder / "joinedup.yaml")
+    run = hub.latest_run()
+    as_of = run.as_of if run is not None and run.as_of else hub.as_of().isoformat()
+    con = hub.connect()
+    try:
+        figures = measure(con, args.folder / "truth", as_of=as_of, past_date=args.past)
+        people = con.execute("SELECT count(DISTINCT entity_id) FROM record_entities").fetchone()
+    finally:
+        con.close()
+    print(json.dumps(figures, indent=1), flush=True)
+
+    # Time the build on a private copy of the store, so the published run is untouched.
+    source = analytical.current_path(hub.data_dir)
+    assert source is not None
+    timings = []
+    with tempfile.TemporaryDirectory(prefix="joinedup-households-") as work:
+        copy = Path(work) / "store.duckdb"
+        shutil.copyfile(source, copy)
+        scratch = duckdb.connect(str(copy))
+        try:
+            for _ in range(args.runs):
+                started = time.perf_counter()
+                build_occupancy(scratch, as_of)
+                build_stale_alerts(scratch, as_of)
+                timings.append(time.perf_counter() - started)
+        finally:
+            scratch.close()
+    report = {
+        "benchmark": "households_truth",
+        "command": " ".join([os.path.relpath(sys.executable), *sys.argv]),
+        "date": datetime.now().isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "load_average": os.getloadavg(),
+        },
+        "as_of": as_of,
+        "entities": int(people[0]) if people else None,
+        "build_seconds_median": round(statistics.median(timings), 3),
+        "build_seconds_all": [round(t, 3) for t in timings],
+        **figures,
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / "households_truth.json"
+    out.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
+    print(f"saved {out}")
+
+
+if __name__ == "__main__":
+    main()
