@@ -48,8 +48,10 @@ def main() -> None:
     try:
         figures = measure(con, args.folder / "truth", as_of=as_of, past_date=args.past)
         people = con.execute("SELECT count(DISTINCT entity_id) FROM record_entities").fetchone()
+        reference = _reference_rules(con)
     finally:
         con.close()
+    figures["reference_rules"] = reference
     print(json.dumps(figures, indent=1), flush=True)
 
     # Time the build on a private copy of the store, so the published run is untouched.
@@ -88,6 +90,41 @@ def main() -> None:
     out = RESULTS / "households_truth.json"
     out.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
     print(f"saved {out}")
+
+
+def _reference_rules(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, object]]:
+    """The same truth test applied to the two rules that look for the same staleness (on
+    the electoral register and council tax only): the reference the alerts are compared to.
+    """
+    out = {}
+    for rule, stale in (("stale_address_after_move", "address"), ("deceased_still_listed", "died")):
+        row = con.execute(
+            """
+            SELECT count(*),
+                   count(*) FILTER (WHERE CASE WHEN ? = 'died'
+                       THEN coalesce(p.date_of_death, '') <> ''
+                       ELSE coalesce(p.date_of_death, '') = ''
+                            AND coalesce(p.current_uprn, '') <> m.uprn END)
+            FROM matches m JOIN records r ON r.record_id = m.subject_record_id
+            LEFT JOIN t_records t ON t.source = r.source AND t.record_key = r.record_key
+            LEFT JOIN t_people p ON p.person_id = t.person_id
+            WHERE m.rule = ?
+            """,
+            [stale, rule],
+        ).fetchone()
+        assert row is not None
+        alerts = con.execute(
+            "SELECT count(*) FROM stale_alerts WHERE stale = ? "
+            "AND source IN ('electoral_register', 'council_tax')",
+            [stale],
+        ).fetchone()
+        out[rule] = {
+            "matches": row[0],
+            "right": row[1],
+            "precision": round(row[1] / row[0], 4) if row[0] else None,
+            "alerts_on_the_same_sources": alerts[0] if alerts else None,
+        }
+    return out
 
 
 if __name__ == "__main__":

@@ -32,6 +32,8 @@ def test_same_seed_gives_identical_bytes_and_another_seed_does_not(tmp_path: Pat
         "creditor_payments.csv",
         "adult_social_care.csv",
         "hmo_licences.csv",
+        "police_incidents.csv",
+        "taxi_licences.csv",
         "joinedup.yaml",
         "truth/records.csv",
         "truth/people.csv",
@@ -46,6 +48,8 @@ def test_same_seed_gives_identical_bytes_and_another_seed_does_not(tmp_path: Pat
         "truth/rule_care_package_after_death.csv",
         "truth/rule_unlicensed_hmo.csv",
         "truth/rule_stale_address_after_move.csv",
+        "truth/rule_taxi_driver_police_incident.csv",
+        "truth/rule_multi_agency_household.csv",
     }
     assert a == b
     assert a["council_tax.csv"] != c["council_tax.csv"]

@@ -31,14 +31,18 @@ RULES = [
     "care_package_after_death",
     "unlicensed_hmo",
     "stale_address_after_move",
+    "taxi_driver_police_incident",
+    "multi_agency_household",
 ]
+# Rules with about one case per 1,500 people, which the small council may not have.
+RARE = {"stale_address_after_move", "taxi_driver_police_incident"}
 
 
 def test_every_rule_is_measured_against_its_truth(demo_hub_config) -> None:
     result = evaluate(Hub.open(demo_hub_config.config_path), demo_hub_config.folder / "truth")
     for name in RULES:
         figures = result["rules"][name]
-        if name == "stale_address_after_move" and figures["planted"] == 0:
+        if name in RARE and figures["planted"] == 0:
             continue  # about one case per 1,500 people: measured on the 20,000-person demo
         assert figures["planted"] > 0, name
         # A 1,500-person council has few cases per rule; the 20,000-person figures are in
@@ -53,8 +57,8 @@ def test_every_rule_is_measured_against_its_truth(demo_hub_config) -> None:
 def test_the_match_page_uses_the_rules_own_words(demo_hub_config, rule: str) -> None:
     hub = Hub.open(demo_hub_config.config_path)
     match = next((m for m in hub.list_matches() if m.rule == rule), None)
-    if match is None and rule == "stale_address_after_move":
-        pytest.skip("no local mover left on the register in this small council")
+    if match is None and rule in RARE:
+        pytest.skip("no case of this rule in this small council")
     assert match is not None, rule
     detail = hub.get_match(match.match_key)
     assert detail is not None
@@ -75,7 +79,7 @@ def test_export_matches_and_rules_list(demo_hub_config, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     with out.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    assert {r["rule"] for r in rows} >= set(RULES) - {"stale_address_after_move"}
+    assert {r["rule"] for r in rows} >= set(RULES) - RARE
     first = rows[0]
     assert first["match_id"] and first["records"].startswith(first["subject_record"])
     assert first["case_status"] == "open"

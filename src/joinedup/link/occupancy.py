@@ -28,7 +28,7 @@ from datetime import date
 import duckdb
 
 # The order that picks a person's best record (see the module docstring); `d` is the date.
-_BEST_FIRST = "start_date DESC NULLS LAST, snapshot_date DESC, source, record_id"
+BEST_FIRST = "start_date DESC NULLS LAST, snapshot_date DESC, source, record_id"
 
 
 def build_occupancy(con: duckdb.DuckDBPyConnection, as_of: str) -> dict[str, int]:
@@ -78,12 +78,19 @@ def build_occupancy(con: duckdb.DuckDBPyConnection, as_of: str) -> dict[str, int
     return {"occupied_properties": int(counts[0]), "movers": int(counts[1])}
 
 
-def occupants_sql(day: str) -> str:
+def occupants_sql(day: str, one_uprn: bool = False) -> str:
     """SQL for the people living at each UPRN on `day` (a SQL date expression).
 
     Columns: uprn, entity_id, record_id (the best record), source, start_date,
     date_of_birth, adult, sources (every source with an open record placing them there).
+    With `one_uprn`, only people with any record at the UPRN given as the `?` parameter are
+    looked at (a property page need not rank everyone in the district).
     """
+    only = (
+        "AND v.entity_id IN (SELECT entity_id FROM residence_evidence WHERE uprn = ?)"
+        if one_uprn
+        else ""
+    )
     return f"""
         WITH covering AS (
             SELECT v.*
@@ -93,9 +100,10 @@ def occupants_sql(day: str) -> str:
               AND (v.end_date IS NULL OR v.end_date >= {day})
               AND v.date_of_death IS NULL
               AND (f.date_of_death IS NULL OR f.date_of_death > {day})
+              {only}
         ),
         ranked AS (
-            SELECT *, row_number() OVER (PARTITION BY entity_id ORDER BY {_BEST_FIRST}) AS n
+            SELECT *, row_number() OVER (PARTITION BY entity_id ORDER BY {BEST_FIRST}) AS n
             FROM covering
         ),
         best AS (SELECT * FROM ranked WHERE n = 1),
@@ -122,9 +130,9 @@ def _build_movers(con: duckdb.DuckDBPyConnection) -> None:
         WITH ranked AS (
             SELECT *,
                    row_number() OVER (PARTITION BY entity_id, source
-                                      ORDER BY vouched_until DESC, {_BEST_FIRST}) AS in_source,
+                                      ORDER BY vouched_until DESC, {BEST_FIRST}) AS in_source,
                    row_number() OVER (PARTITION BY entity_id
-                                      ORDER BY vouched_until DESC, {_BEST_FIRST}) AS overall
+                                      ORDER BY vouched_until DESC, {BEST_FIRST}) AS overall
             FROM residence_evidence
             WHERE date_of_death IS NULL
         ),
@@ -153,13 +161,13 @@ def household_rows(con: duckdb.DuckDBPyConnection, uprn: str, day: str) -> list[
     day = date.fromisoformat(day).isoformat()  # checked, so safe to write into the SQL
     cursor = con.execute(
         f"""
-        WITH here AS ({occupants_sql(f"DATE '{day}'")})
+        WITH here AS ({occupants_sql(f"DATE '{day}'", one_uprn=True)})
         SELECT entity_id, date_of_birth, adult, source AS best_source, record_id AS best_record,
                start_date AS since, sources
         FROM here WHERE uprn = ?
         ORDER BY date_of_birth NULLS LAST, entity_id
         """,
-        [uprn],
+        [uprn, uprn],
     )
     names = [c[0] for c in cursor.description or []]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

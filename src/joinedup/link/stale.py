@@ -19,9 +19,13 @@ from __future__ import annotations
 
 import duckdb
 
+from joinedup.link.occupancy import BEST_FIRST
+
 
 def build_stale_alerts(con: duckdb.DuckDBPyConnection, as_of: str) -> int:
-    """Build `stale_alerts` from residence_evidence and movers (see occupancy.py)."""
+    """Build `stale_alerts` from residence_evidence (see occupancy.py): every open record
+    at another address than the person's newest is checked, not only each source's latest,
+    as one source may hold two records for a person."""
     con.execute(
         f"""
         CREATE OR REPLACE TABLE stale_alerts AS
@@ -33,20 +37,42 @@ def build_stale_alerts(con: duckdb.DuckDBPyConnection, as_of: str) -> int:
         left_places AS (  -- a source saw the person leave this address
             SELECT DISTINCT entity_id, uprn FROM residence_evidence WHERE NOT open_now
         ),
-        moved AS (
-            SELECT m.source, m.record_id, m.record_key, m.entity_id, m.uprn,
-                   'address' AS stale, m.newer_source AS known_better_by,
-                   m.newer_record_id AS known_better_record_id, m.newer_uprn AS new_uprn,
-                   m.newer_since AS since,
+        newest AS (  -- each person's newest open record: where they live now
+            SELECT entity_id, source AS newer_source, record_id AS newer_record_id,
+                   uprn AS newer_uprn, start_date AS newer_since
+            FROM (
+                SELECT *, row_number() OVER (PARTITION BY entity_id
+                                             ORDER BY {BEST_FIRST}) AS n
+                FROM residence_evidence WHERE open_now AND date_of_death IS NULL
+            ) WHERE n = 1
+        ),
+        moved AS (  -- every open record at an older address, not only each source's latest
+            SELECT v.source, v.record_id, v.record_key, v.entity_id, v.uprn,
+                   'address' AS stale, n.newer_source AS known_better_by,
+                   n.newer_record_id AS known_better_record_id, n.newer_uprn AS new_uprn,
+                   n.newer_since AS since,
                    l.entity_id IS NOT NULL AS corroborated
-            FROM movers m
+            FROM residence_evidence v
+            JOIN newest n USING (entity_id)
             JOIN entity_facts f USING (entity_id)
-            LEFT JOIN left_places l ON l.entity_id = m.entity_id AND l.uprn = m.uprn
-            WHERE m.open_now AND m.newer_open_now
+            LEFT JOIN left_places l ON l.entity_id = v.entity_id AND l.uprn = v.uprn
+            WHERE v.open_now AND v.date_of_death IS NULL
+              AND v.uprn <> n.newer_uprn
               AND f.date_of_death IS NULL
-              AND m.newer_since IS NOT NULL
-              AND (m.start_date IS NULL OR m.start_date < m.newer_since)
-              AND NOT EXISTS (SELECT 1 FROM family WHERE a = m.uprn AND b = m.newer_uprn)
+              AND n.newer_since IS NOT NULL
+              AND (v.start_date IS NULL OR v.start_date < n.newer_since)
+              -- the source that knows better must not itself still have them at the old one
+              AND NOT EXISTS (
+                  SELECT 1 FROM residence_evidence x
+                  WHERE x.entity_id = v.entity_id AND x.source = n.newer_source
+                    AND x.uprn = v.uprn AND x.open_now)
+              AND NOT EXISTS (SELECT 1 FROM family WHERE a = v.uprn AND b = n.newer_uprn)
+              -- A source with the person open at both addresses, and no record showing them
+              -- leave, most likely holds two people linked as one: no alert.
+              AND (l.entity_id IS NOT NULL OR NOT EXISTS (
+                  SELECT 1 FROM residence_evidence y
+                  WHERE y.entity_id = v.entity_id AND y.source = v.source
+                    AND y.uprn = n.newer_uprn AND y.open_now))
         ),
         deaths AS (  -- the first record of each person's death
             SELECT e.entity_id, arg_min(r.source, r.date_of_death) AS source,

@@ -22,7 +22,6 @@ import numpy as np
 import pandas as pd
 
 from joinedup.demo import dates as dt
-from joinedup.demo import errors
 from joinedup.demo.population import RESIDENT
 from joinedup.demo.rates import RecordingErrors
 from joinedup.demo.sources import adult_social_care, benefit_facts, render

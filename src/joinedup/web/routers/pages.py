@@ -23,7 +23,7 @@ from joinedup.web.templating import render
 
 router = APIRouter()
 
-PERSON_FIELDS = (*reads.GOLDEN_GATE_FIELDS, "address", "link_reasons")
+PERSON_FIELDS = (*reads.GOLDEN_GATE_FIELDS, "address", "details", "link_reasons")
 PROPERTY_FIELDS = ("name", "date_of_birth", "address", "uprn")
 SEARCH_FIELDS = ("first_name", "surname", "date_of_birth", "postcode")
 
