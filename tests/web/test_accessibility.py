@@ -93,6 +93,7 @@ def _pages(hub: Hub) -> dict[str, str]:
         "people": "/people",
         "person": f"/people/{entity}",
         "not_found": "/no-such-page",
+        "account": "/account",
     }
 
 
@@ -143,6 +144,9 @@ def test_every_page_passes_axe(served: tuple[str, Hub], tmp_path: Path) -> None:
             page.get_by_label("Date of birth").fill("31/02/1980")
             page.get_by_role("button", name="Search").click()
             found["people_error"] = _violations(page)
+            page.goto(base + "/account")
+            page.get_by_role("button", name="Create an API token").click()
+            found["account_token"] = _violations(page)
             context.close()
 
             # A refusal, as an analyst sees it.
@@ -156,4 +160,4 @@ def test_every_page_passes_axe(served: tuple[str, Hub], tmp_path: Path) -> None:
             browser.close()
     problems = {name: v for name, v in found.items() if v}
     assert not problems, problems
-    assert len(found) == 13
+    assert len(found) == 15

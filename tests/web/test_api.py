@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 
@@ -15,6 +16,7 @@ from joinedup.store.runs import QualityResult, Run, SourceRun
 from joinedup.store.users import User
 from joinedup.web.tokens import TokenCodec
 
+from .conftest import csrf_from
 from .fakes import FakeHub
 
 API = "/api/v1"
@@ -224,3 +226,18 @@ def test_runs_sources_and_quality(client: TestClient, hub: FakeHub, ana: dict[st
     older = client.get(f"{API}/quality", params={"run_id": "R1"}, headers=ana).json()
     assert older["items"][0]["score"] == 0.8
     assert client.get(f"{API}/sources", headers=ana).json()["items"] == []
+
+
+def test_a_user_makes_a_token_on_the_account_page_and_uses_it(
+    investigator: TestClient, hub: FakeHub
+) -> None:
+    page = investigator.get("/account")
+    assert page.status_code == 200 and "Create an API token" in page.text
+    made = investigator.post("/account/token", data={"csrf_token": csrf_from(page.text)})
+    assert made.status_code == 200
+    token = re.search(r"readonly>(ju_[^<]+)</textarea>", made.text).group(1)  # type: ignore[union-attr]
+    response = investigator.get(f"{API}/runs", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    assert [e.actor for e in audit(hub, "token.issue")] == ["ivy"]
+    # Without the form's CSRF token, no token is made.
+    assert investigator.post("/account/token", data={}).status_code == 400

@@ -17,6 +17,7 @@ from joinedup.demo.sources import (
     creditor_payments,
     deaths,
     electoral_register,
+    empty_homes,
     gazetteer,
     hmo_licences,
     housing_benefit,
@@ -39,6 +40,7 @@ SOURCES: list[SourceSpec] = [
     hmo_licences.SPEC,
     police_incidents.SPEC,
     taxi_licences.SPEC,
+    empty_homes.SPEC,
 ]
 
 __all__ = ["SOURCES", "SourceOutput", "SourceSpec"]

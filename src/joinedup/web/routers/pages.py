@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from starlette.responses import Response
 
+from joinedup.governance.audit import record_event
 from joinedup.link.explain import explain_links
 from joinedup.web import reads
 from joinedup.web.charts import trend_svg, waterfall_svg
@@ -204,3 +205,17 @@ def person_page(
         "fields": set(decision.fields),
     }
     return render(request, "person.html", context)
+
+
+@router.get("/account")
+def account_page(request: Request, user: UserDep) -> Response:
+    return render(request, "account.html", {"title": "Your account", "token": None})
+
+
+@router.post("/account/token", dependencies=[Depends(csrf_protect)])
+def issue_token(request: Request, user: UserDep, db: DbDep) -> Response:
+    """Make an API token for the signed-in user and show it once; the trail notes it."""
+    token = request.app.state.tokens.issue(user)
+    record_event(db, user.username, "token.issue", f"user:{user.id}", "authentication", "allowed")
+    db.commit()
+    return render(request, "account.html", {"title": "Your account", "token": token})
