@@ -127,6 +127,14 @@ class SourceConfig(_Strict):
     as_of: str | None = Field(
         default=None, description="date the extract was taken (YYYY-MM-DD); file date if unset"
     )
+    identifying: bool = Field(
+        default=True,
+        description=(
+            "false when records name people without identifying details (no date of birth, "
+            "address or identifier), e.g. police mentions with an approximate age: linking "
+            "accuracy is then reported for them separately"
+        ),
+    )
 
     @model_validator(mode="after")
     def _mapping_is_consistent(self) -> SourceConfig:

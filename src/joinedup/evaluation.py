@@ -41,7 +41,11 @@ def evaluate(hub: Hub, truth_dir: Path) -> dict[str, Any]:
         result: dict[str, Any] = {
             "run_id": hub.latest_run().id if hub.latest_run() else None,  # type: ignore[union-attr]
             "sources": _source_counts(hub),
-            "person_links": _pairwise(con),
+            "person_links": _pairwise(con, _identifying_sources(hub)),
+            "person_links_all_sources": _pairwise(con, None),
+            "person_links_not_scored_sources": sorted(
+                s.name for s in hub.config.person_sources() if not s.identifying
+            ),
             "uprn": _uprn_accuracy(con),
             "rules": _rules(con, truth_dir),
         }
@@ -62,11 +66,20 @@ def _source_counts(hub: Hub) -> dict[str, dict[str, int]]:
     }
 
 
-def _pairwise(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+def _identifying_sources(hub: Hub) -> list[str]:
+    return [s.name for s in hub.config.person_sources() if s.identifying]
+
+
+def _pairwise(con: duckdb.DuckDBPyConnection, sources: list[str] | None) -> dict[str, Any]:
+    """Scores over the given sources' records (all person sources when None)."""
+    only = ""
+    if sources is not None:
+        names = ", ".join("'" + name.replace("'", "''") + "'" for name in sources)
+        only = f" AND e.source IN ({names})"
     return cluster_scores(
         con,
         "SELECT e.entity_id, t.person_id FROM record_entities e JOIN truth t USING (record_id) "
-        "WHERE t.person_id IS NOT NULL AND t.person_id <> ''",
+        f"WHERE t.person_id IS NOT NULL AND t.person_id <> ''{only}",
     )
 
 

@@ -34,6 +34,7 @@ def test_same_seed_gives_identical_bytes_and_another_seed_does_not(tmp_path: Pat
         "hmo_licences.csv",
         "police_incidents.csv",
         "taxi_licences.csv",
+        "empty_homes.csv",
         "joinedup.yaml",
         "truth/records.csv",
         "truth/people.csv",
@@ -50,6 +51,7 @@ def test_same_seed_gives_identical_bytes_and_another_seed_does_not(tmp_path: Pat
         "truth/rule_stale_address_after_move.csv",
         "truth/rule_taxi_driver_police_incident.csv",
         "truth/rule_multi_agency_household.csv",
+        "truth/rule_empty_home_exemption_occupied.csv",
     }
     assert a == b
     assert a["council_tax.csv"] != c["council_tax.csv"]

@@ -1,5 +1,6 @@
-"""The police incidents and taxi licence sources, and the truth of the two rules they feed:
-taxi drivers named in domestic or violent incidents, and multi-agency households."""
+"""The police incidents, taxi licence and empty-home sources, and the truth of the rules
+they feed: taxi drivers named in domestic or violent incidents, multi-agency households,
+and empty-home exemptions where people live."""
 
 from __future__ import annotations
 
@@ -89,12 +90,26 @@ def test_multi_agency_truth_has_cases_and_both_kinds_of_decoy(demo: DemoSummary)
 def test_the_new_sources_leave_the_older_files_unchanged(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Police and taxi sources draw from random streams of their own: without them, every
-    other source's file is byte for byte the same."""
+    """The police, taxi and empty-home sources draw from random streams of their own:
+    without them, every other source's file is byte for byte the same."""
     with_them = generate(tmp_path / "with", people=600, seed=3, as_of=AS_OF)
-    older = [s for s in generator.SOURCES if s.name not in {"police_incidents", "taxi_licences"}]
+    new = {"police_incidents", "taxi_licences", "empty_homes"}
+    older = [s for s in generator.SOURCES if s.name not in new]
     monkeypatch.setattr(generator, "SOURCES", older)
     without = generate(tmp_path / "without", people=600, seed=3, as_of=AS_OF)
     for spec in older:
         name = spec.file_name
         assert (with_them.out_dir / name).read_bytes() == (without.out_dir / name).read_bytes()
+
+
+def test_empty_home_truth_matches_who_lives_there(demo: DemoSummary) -> None:
+    awards = pd.read_csv(demo.files["empty_homes"], dtype=str, keep_default_na=False)
+    people = read_truth(demo.out_dir, "people")
+    lived_in = set(people.loc[people["status"] == "resident", "current_uprn"])
+    truth = read_truth(demo.out_dir, "rule_empty_home_exemption_occupied")
+    kind = truth.set_index("record_id")["kind"]
+    awards["kind"] = [kind["empty_homes:" + k] for k in awards["Award Ref"]]
+    assert set(awards["kind"]) == {"fraud", "decoy_empty", "decoy_ended"}
+    for uprn, ended, k in zip(awards["UPRN"], awards["Award End"], awards["kind"], strict=True):
+        assert (uprn in lived_in) == (k != "decoy_empty")
+        assert (ended == "") == (k != "decoy_ended")

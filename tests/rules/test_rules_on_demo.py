@@ -33,6 +33,7 @@ RULES = [
     "stale_address_after_move",
     "taxi_driver_police_incident",
     "multi_agency_household",
+    "empty_home_exemption_occupied",
 ]
 # Rules with about one case per 1,500 people, which the small council may not have.
 RARE = {"stale_address_after_move", "taxi_driver_police_incident"}

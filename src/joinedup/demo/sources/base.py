@@ -59,6 +59,7 @@ def describe(
     entity: str = "person",
     classification: str = "OFFICIAL-SENSITIVE",
     read: dict[str, Any] | None = None,
+    identifying: bool = True,
 ) -> dict[str, Any]:
     """A source's block of joinedup.yaml, keys in the order an analyst reads them."""
     block: dict[str, Any] = {
@@ -76,6 +77,8 @@ def describe(
     }
     if read:
         block["read"] = read
+    if not identifying:
+        block["identifying"] = False
     block.update({"key": key, "as_of": as_of, "columns": columns})
     return block
 

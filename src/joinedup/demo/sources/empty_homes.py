@@ -64,13 +64,13 @@ def build(world: World, out_dir: Path) -> SourceOutput:
     )
     n = len(prop)
     # Awards start while the home is empty: before the household moved in.
-    arrived = np.concatenate(
-        [np.full(len(empty), today), move_in[stale], move_in[ended]]
-    ).astype("datetime64[D]")
+    arrived = np.concatenate([np.full(len(empty), today), move_in[stale], move_in[ended]]).astype(
+        "datetime64[D]"
+    )
     start = dt.uniform_between(arrived - dt.years(2), arrived - dt.days(20), rng, n)
-    end = np.where(
-        kind == "decoy_ended", arrived + dt.days(rng.integers(-3, 4, n)), dt.NAT
-    ).astype("datetime64[D]")
+    end = np.where(kind == "decoy_ended", arrived + dt.days(rng.integers(-3, 4, n)), dt.NAT).astype(
+        "datetime64[D]"
+    )
     order = np.argsort(prop, kind="stable")
     prop, kind, start, end = prop[order], kind[order], start[order], end[order]
     props = world.places.props

@@ -329,6 +329,7 @@ def build(world: World, out_dir: Path) -> SourceOutput:
 def _config(world: World) -> dict:
     dmy = "%d/%m/%Y"
     return describe(
+        identifying=False,
         description=(
             "Police incidents shared with the council: one row per person named in an "
             "incident, with the incident's type, date, free-text location and the full "
