@@ -225,6 +225,38 @@ def export_matches(
     console.print(f"wrote {count:,} matches to {output}")
 
 
+@export_app.command("cases")
+def export_cases(
+    config: Path = ConfigOption,
+    output: Path = typer.Option(..., "--out", help="CSV file to write"),
+    purpose: str = typer.Option(
+        "fraud_investigation", "--purpose", help="why: fraud_investigation or error_correction"
+    ),
+) -> None:
+    """One row per case for the fraud team: ids, status, outcome, case worker, amounts."""
+    import getpass
+    from dataclasses import dataclass
+
+    from joinedup.cases.export import export_cases as write_cases
+    from joinedup.governance.policy import PermissionDenied
+
+    @dataclass(frozen=True)
+    class CliActor:
+        # Whoever runs the CLI holds the config and the stores, so acts as an admin; the
+        # gate still checks the purpose, and the trail names the operating-system account.
+        username: str
+        role: str = "admin"
+
+    hub = _open_hub(config)
+    try:
+        count = write_cases(hub, output, CliActor(f"cli:{getpass.getuser()}"), purpose)
+    except PermissionDenied as denied:
+        _fail(f"not allowed: {denied.decision.reason}")
+    except RuntimeError as exc:
+        _fail(str(exc))
+    console.print(f"wrote {count:,} cases to {output} (audited)")
+
+
 @rules_app.command("list")
 def rules_list(config: Path = ConfigOption) -> None:
     """Every rule the config can use: name, title, severity, sources, whether it runs."""

@@ -31,6 +31,7 @@ from joinedup.ingest.pipeline import (
 )
 from joinedup.link.entities import build_entity_tables
 from joinedup.link.explain import explain_links
+from joinedup.governance.corrections import apply_to_run
 from joinedup.link.golden import build_golden_records
 from joinedup.link.households import build_households
 from joinedup.link.incremental import link_people_incremental
@@ -158,12 +159,17 @@ class Hub:
             build_occupancy(con, as_of.isoformat())
             build_stale_alerts(con, as_of.isoformat())
             build_golden_records(con, self.config.link.source_trust, self.config.link.survivorship)
+            with self.store.session() as session:  # approved corrections win
+                apply_to_run(con, session, "golden")
             summary.seconds["link_people"] = time.perf_counter() - started
             say("people linked", finished_stage=True)
 
             say("running data matching rules")
             started = time.perf_counter()
             summary.matches = run_rules(con, self.config, as_of.isoformat())
+            with self.store.session() as session:  # erased people leave every table
+                if apply_to_run(con, session, "erasure"):
+                    summary.matches = _count_matches(con, summary.matches)
             summary.seconds["rules"] = time.perf_counter() - started
             say("rules run", finished_stage=True)
             con.execute("CHECKPOINT")
@@ -175,7 +181,15 @@ class Hub:
             raise
         analytical.publish(self.data_dir, run_id)
         summary.checks_failed = self._record_run(summary)
+        self._open_cases()
         return summary
+
+    def _open_cases(self) -> None:
+        """A case for every new match, so its age counts from the run that found it."""
+        from joinedup.cases.workflow import open_cases
+
+        with self.store.session() as session, session.begin():
+            open_cases(session, self.list_matches())
 
     def _build_gazetteer(self, con: duckdb.DuckDBPyConnection) -> None:
         name = self.config.hub.gazetteer
@@ -540,6 +554,12 @@ class Hub:
             return int(con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0])  # type: ignore[index]
         finally:
             con.close()
+
+
+def _count_matches(con: duckdb.DuckDBPyConnection, before: dict[str, int]) -> dict[str, int]:
+    """The matches per rule left after erasure (every rule run keeps its entry)."""
+    rows = dict(con.execute("SELECT rule, count(*) FROM matches GROUP BY rule").fetchall())
+    return {rule: int(rows.get(rule, 0)) for rule in before}
 
 
 def _plain_date(value: object) -> date | None:

@@ -21,6 +21,7 @@ import uvicorn
 
 from joinedup.governance.users import create_user
 from joinedup.hub import Hub
+from joinedup.reports.maturity import QUESTIONS
 from joinedup.web import create_app
 
 from .test_browser import CHROMIUM, CHROMIUM_ARGS
@@ -94,6 +95,8 @@ def _pages(hub: Hub) -> dict[str, str]:
         "person": f"/people/{entity}",
         "not_found": "/no-such-page",
         "account": "/account",
+        "maturity": "/maturity",
+        "business_case": "/business-case",
     }
 
 
@@ -147,6 +150,14 @@ def test_every_page_passes_axe(served: tuple[str, Hub], tmp_path: Path) -> None:
             page.goto(base + "/account")
             page.get_by_role("button", name="Create an API token").click()
             found["account_token"] = _violations(page)
+            # The maturity form with its errors, then with a saved result and its chart.
+            page.goto(base + "/maturity")
+            page.get_by_role("button", name="Save and show the result").click()
+            found["maturity_error"] = _violations(page)
+            for question in QUESTIONS:
+                page.check(f"#{question.id}-{2 + len(question.id) % 3}")
+            page.get_by_role("button", name="Save and show the result").click()
+            found["maturity_result"] = _violations(page)
             context.close()
 
             # A refusal, as an analyst sees it.
@@ -160,4 +171,4 @@ def test_every_page_passes_axe(served: tuple[str, Hub], tmp_path: Path) -> None:
             browser.close()
     problems = {name: v for name, v in found.items() if v}
     assert not problems, problems
-    assert len(found) == 15
+    assert len(found) == 19

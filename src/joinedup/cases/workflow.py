@@ -17,9 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from joinedup.governance.audit import record_event
-from joinedup.governance.policy import Actor, PermissionDenied, authorise
+from joinedup.governance.policy import CASEWORK_ROLES, Actor, PermissionDenied, authorise
 from joinedup.readmodel import MatchSummary
 from joinedup.store.cases import CASE_OUTCOMES, CASE_STATUSES, Case, CaseNote
+from joinedup.store.users import User
 
 MAX_NOTE_LENGTH = 5000
 _IN_CHUNK = 5000  # keeps IN lists well under every backend's parameter limit
@@ -43,6 +44,30 @@ def case_for_match(session: Session, summary: MatchSummary) -> Case:
         session.add(case)
         session.flush()
     return case
+
+
+def open_cases(session: Session, summaries: Iterable[MatchSummary]) -> int:
+    """Open a case for every match that has none yet (flushed, not committed).
+
+    Called after each run, so a case's `created_at` is when its match was first found:
+    the age the queue filters and sorts on. Returns the number of cases opened.
+    """
+    wanted = {s.match_key: s for s in summaries}
+    existing = case_states(session, wanted)
+    new = [
+        Case(
+            match_key=key,
+            rule=s.rule,
+            status="open",
+            outcome=None,
+            estimated_value=s.estimated_value,
+        )
+        for key, s in wanted.items()
+        if key not in existing
+    ]
+    session.add_all(new)
+    session.flush()
+    return len(new)
 
 
 def case_states(session: Session, match_keys: Iterable[str]) -> dict[str, Case]:
@@ -140,4 +165,45 @@ def update_case(
         "allowed",
         detail="; ".join(changes),
     )
+    return case
+
+
+def assignable_users(session: Session) -> list[User]:
+    """The accounts a case can be given to: investigators and admins, by username."""
+    query = select(User).where(User.role.in_(sorted(CASEWORK_ROLES))).order_by(User.username)
+    return list(session.scalars(query))
+
+
+def assign_case(
+    session: Session,
+    case: Case,
+    *,
+    assignee: str | None,
+    user: Actor,
+    purpose: str = "fraud_investigation",
+) -> Case:
+    """Give a case to an investigator or admin, or take it back (None); audited.
+
+    Same contract as `update_case`: CaseError for a change that makes no sense (nothing
+    written), PermissionDenied when the gate says no (the denial event is pending).
+    The trail names the accounts involved (staff usernames, as every event's actor does),
+    never anything about the people in the match.
+    """
+    assignee = (assignee or "").strip() or None
+    if assignee is not None:
+        account = session.scalars(select(User).where(User.username == assignee)).first()
+        if account is None or account.role not in CASEWORK_ROLES:
+            raise CaseError("a case can only be assigned to an investigator or an admin")
+    if assignee == case.assignee:
+        raise CaseError("there is nothing to save: the case already has that case worker")
+
+    resource = f"case:{case.match_key}"
+    decision = authorise(session, user, "case.update", resource, purpose, fields=())
+    if not decision.allowed:
+        raise PermissionDenied(decision)
+
+    detail = f"assignee {case.assignee or 'none'} -> {assignee or 'none'}"
+    case.assignee = assignee
+    session.flush()
+    record_event(session, user.username, "case.assign", resource, purpose, "allowed", detail=detail)
     return case

@@ -37,6 +37,8 @@ __all__ = ["ACTIONS", "PURPOSES", "Decision", "PermissionDenied", "authorise", "
 # Roles that see personal data by virtue of working for the council that holds it.
 PERSONAL_DATA_ROLES = frozenset({"admin", "investigator", "dpo"})
 CASEWORK_ROLES = frozenset({"admin", "investigator"})
+# Roles that act as data steward: review corrections, record erasures.
+STEWARD_ROLES = frozenset({"admin", "dpo"})
 # Roles answered by agreements: they see only what an agreement in force shares.
 AGREEMENT_ROLES = frozenset({"partner_user"})
 
@@ -81,6 +83,12 @@ ACTIONS: dict[str, ActionRule] = {
         frozenset({"fraud_investigation", "error_correction"}),
         "change a case's status or outcome, or add a note",
     ),
+    # The fraud team's CSV of cases: ids, states and amounts, never names or addresses.
+    "case.export": ActionRule(
+        CASEWORK_ROLES,
+        frozenset({"fraud_investigation", "error_correction"}),
+        "export the case list",
+    ),
     # Working back from pseudonyms to the identifiers behind them (governance/pseudonyms.py).
     "pseudonym.reidentify": ActionRule(
         PERSONAL_DATA_ROLES,
@@ -93,6 +101,30 @@ ACTIONS: dict[str, ActionRule] = {
         PERSONAL_DATA_ROLES | AGREEMENT_ROLES,
         frozenset(PURPOSES),
         "see records from the hub's sources",
+    ),
+    # Reports (the business case): counts and money only, but the council's own planning.
+    "report.view": ActionRule(
+        frozenset({"admin", "dpo", "data_owner", "investigator"}),
+        frozenset(PURPOSES),
+        "see the hub's reports",
+    ),
+    # Corrections and erasure (governance/corrections.py): staff who see a person's
+    # details may propose a correction; a data steward (admin or DPO) reviews it and
+    # records erasures; all for the purpose of putting records right.
+    "correction.submit": ActionRule(
+        PERSONAL_DATA_ROLES,
+        frozenset({"error_correction"}),
+        "submit a correction of a person's details",
+    ),
+    "correction.review": ActionRule(
+        STEWARD_ROLES,
+        frozenset({"error_correction"}),
+        "approve or reject corrections of people's details",
+    ),
+    "erasure.request": ActionRule(
+        STEWARD_ROLES,
+        frozenset({"error_correction"}),
+        "record the erasure of a person's data",
     ),
 }
 

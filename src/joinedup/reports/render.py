@@ -75,16 +75,29 @@ def to_html(document: Document) -> str:
     return "\n".join(parts) + "\n"
 
 
-def _html_section(section: Section, level: int, anchor: str | None = None) -> str:
+def to_html_sections(document: Document) -> str:
+    """The sections alone, for a page that shows title and summary in its own layout.
+
+    Tables carry the web UI's classes, so the report reads like the rest of the site.
+    """
+    return "\n".join(
+        _html_section(s, 2, f"s{i}", table_class="table")
+        for i, s in enumerate(document.sections, start=1)
+    )
+
+
+def _html_section(
+    section: Section, level: int, anchor: str | None = None, table_class: str = ""
+) -> str:
     tag = f"h{min(level, 6)}"
     ident = f' id="{anchor}"' if anchor else ""
     parts = [f"<{tag}{ident}>{escape(section.title)}</{tag}>"]
-    parts += [_html_block(block) for block in section.blocks]
-    parts += [_html_section(sub, level + 1) for sub in section.subsections]
+    parts += [_html_block(block, table_class) for block in section.blocks]
+    parts += [_html_section(sub, level + 1, table_class=table_class) for sub in section.subsections]
     return "\n".join(parts)
 
 
-def _html_block(block: Block) -> str:
+def _html_block(block: Block, table_class: str = "") -> str:
     if isinstance(block, Paragraph):
         return f"<p>{escape(block.text)}</p>"
     if isinstance(block, Bullets):
@@ -101,6 +114,11 @@ def _html_block(block: Block) -> str:
             )
             rows.append(f"<tr>{cells}</tr>")
         caption = f"<caption>{escape(block.caption)}</caption>" if block.caption else ""
+        if table_class:
+            return (
+                f'<div class="table-wrap"><table class="{table_class}">{caption}<thead><tr>'
+                f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+            )
         return (
             f"<table>{caption}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
         )

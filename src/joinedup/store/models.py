@@ -3,6 +3,7 @@
 from joinedup.store.agreements import Agreement, AgreementParty, AgreementShare
 from joinedup.store.audit import AuditEvent, AuditHead
 from joinedup.store.cases import Case, CaseNote
+from joinedup.store.corrections import Correction, CorrectionNotice, Suppression
 from joinedup.store.runs import QualityResult, Run, SourceRun
 from joinedup.store.users import User
 
@@ -14,8 +15,11 @@ __all__ = [
     "AuditHead",
     "Case",
     "CaseNote",
+    "Correction",
+    "CorrectionNotice",
     "QualityResult",
     "Run",
     "SourceRun",
+    "Suppression",
     "User",
 ]

@@ -21,7 +21,8 @@ from starlette.responses import Response
 
 from joinedup.store.users import User
 from joinedup.web.deps import CsrfFailed, HubLike, LoginRequired
-from joinedup.web.routers import api, auth, dashboard, matches, pages
+from joinedup.web.routers import api, auth, corrections, dashboard, matches, pages
+from joinedup.web.routers import reports as report_pages
 from joinedup.web.routers.api import ApiError
 from joinedup.web.sessions import (
     COOKIE_NAME,
@@ -198,6 +199,8 @@ def create_app(hub: HubLike) -> FastAPI:
     app.include_router(dashboard.router, include_in_schema=False)
     app.include_router(matches.router, include_in_schema=False)
     app.include_router(pages.router, include_in_schema=False)
+    app.include_router(corrections.router, include_in_schema=False)
+    app.include_router(report_pages.router, include_in_schema=False)
     return app
 
 

@@ -8,13 +8,22 @@ from __future__ import annotations
 
 import math
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from joinedup.cases.workflow import CaseError, case_for_match, case_states, update_case
+from joinedup.cases.queue import SORTS, QueueFilter, filter_queue, queue_rows, run_start_times
+from joinedup.cases.workflow import (
+    CaseError,
+    assign_case,
+    assignable_users,
+    case_for_match,
+    case_states,
+    update_case,
+)
 from joinedup.governance.policy import Decision, PermissionDenied, can
 from joinedup.store.cases import CASE_OUTCOMES, CASE_STATUSES
 from joinedup.store.users import User
@@ -42,6 +51,19 @@ def denied_page(request: Request, decision: Decision) -> Response:
     return render(request, "forbidden.html", context, status_code=403)
 
 
+def _whole_number(text: str) -> int | None:
+    text = text.strip()
+    return int(text) if text.isdigit() and len(text) < 7 else None
+
+
+def _pounds(text: str) -> float | None:
+    try:
+        value = float(text.strip().replace(",", "").removeprefix("£"))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and value >= 0 else None
+
+
 @router.get("/matches")
 def match_list(
     request: Request,
@@ -50,31 +72,60 @@ def match_list(
     db: DbDep,
     status: str = "",
     rule: str = "",
+    assignee: str = "",
+    min_value: str = "",
+    age: str = "",
+    sort: str = "value",
     page: int = 1,
 ) -> Response:
+    """The case queue. Filter values in the URL are words, amounts and user ids only:
+    the assignee is named by account id (or "me" / "none"), never by a username."""
     decision = gate(db, user, "match.list", "matches", DEFAULT_PURPOSE, MATCH_LIST_FIELDS)
     if not decision.allowed:
         return denied_page(request, decision)
     matches = hub.list_matches()
     rules = sorted({(m.rule, m.rule_title) for m in matches}, key=lambda r: r[1])
+    workers = assignable_users(db)
+    by_id = {str(w.id): w.username for w in workers}
     status = status if status in CASE_STATUSES else ""
     rule = rule if rule in {r for r, _ in rules} else ""
-    shown = [
-        m
-        for m in matches
-        if (not status or m.case_status == status) and (not rule or m.rule == rule)
-    ]
+    assignee = assignee if assignee in ("me", "none") or assignee in by_id else ""
+    value_floor = _pounds(min_value) if min_value.strip() else None
+    min_age = _whole_number(age)
+    sort = sort if sort in SORTS else "value"
+    filters = QueueFilter(
+        rule=rule,
+        status=status,
+        min_value=value_floor,
+        assignee=user.username if assignee == "me" else by_id.get(assignee),
+        unassigned=assignee == "none",
+        min_age_days=min_age,
+        sort=sort,
+    )
+    cases = case_states(db, [m.match_key for m in matches])
+    shown = filter_queue(queue_rows(matches, cases, run_start_times(db, matches)), filters)
     pages = max(1, math.ceil(len(shown) / PAGE_SIZE))
     page = min(max(page, 1), pages)
-    context: dict[str, Any] = {
-        "title": "Matches",
-        "matches": shown[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
-        "total": len(matches),
-        "shown": len(shown),
+    params = {
         "status": status,
         "rule": rule,
+        "assignee": assignee,
+        "min_value": "" if value_floor is None else f"{value_floor:g}",
+        "age": "" if min_age is None else str(min_age),
+        "sort": sort,
+    }
+    context: dict[str, Any] = {
+        "title": "Matches",
+        "rows": shown[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+        "total": len(matches),
+        "shown": len(shown),
+        "filtered": any(v for k, v in params.items() if k != "sort"),
+        "query": urlencode({k: v for k, v in params.items() if v}),
+        "params": params,
         "rules": rules,
         "statuses": CASE_STATUSES,
+        "workers": workers,
+        "sorts": SORTS,
         "page": page,
         "pages": pages,
         "page_size": PAGE_SIZE,
@@ -92,6 +143,7 @@ def _match_page(
     *,
     error: str | None = None,
     form: dict[str, str] | None = None,
+    assign_error: str | None = None,
 ) -> Response:
     resource = f"match:{match_key}"
     decision = gate(db, user, "match.view", resource, DEFAULT_PURPOSE, MATCH_FIELDS)
@@ -116,12 +168,15 @@ def _match_page(
         "notes": list(reversed(case.notes)) if case else [],
         "fields": set(decision.fields),
         "can_update": can(user, "case.update", DEFAULT_PURPOSE),
+        "workers": assignable_users(db),
+        "assign_error": assign_error,
         "statuses": CASE_STATUSES,
         "outcomes": CASE_OUTCOMES,
         "error": error,
         "form": form,
     }
-    return render(request, "match.html", context, status_code=400 if error else 200)
+    status_code = 400 if error or assign_error else 200
+    return render(request, "match.html", context, status_code=status_code)
 
 
 def _amount_text(value: float | None) -> str:
@@ -198,4 +253,34 @@ def update_match_case(
         return _match_page(request, hub, user, db, match_key, error=str(problem), form=form)
     db.commit()
     request.state.session.set_flash("The case has been updated.")
+    return RedirectResponse(f"/matches/{match_key}", status_code=303)
+
+
+@router.post("/matches/{match_key}/assign", dependencies=[Depends(csrf_protect)])
+def assign_match_case(
+    request: Request,
+    match_key: str,
+    hub: HubDep,
+    user: UserDep,
+    db: DbDep,
+    assignee: Annotated[str, Form()] = "",
+) -> Response:
+    """Give the case to an investigator or admin (by account id), or to no one ("")."""
+    detail = hub.get_match(match_key)
+    if detail is None:
+        raise HTTPException(status_code=404)
+    by_id = {str(w.id): w.username for w in assignable_users(db)}
+    try:
+        if assignee and assignee not in by_id:
+            raise CaseError("a case can only be assigned to an investigator or an admin")
+        case = case_for_match(db, detail.summary)
+        assign_case(db, case, assignee=by_id.get(assignee), user=user, purpose=DEFAULT_PURPOSE)
+    except PermissionDenied as denied:
+        db.commit()  # keep the refusal on record
+        return denied_page(request, denied.decision)
+    except CaseError as problem:
+        db.rollback()
+        return _match_page(request, hub, user, db, match_key, assign_error=str(problem))
+    db.commit()
+    request.state.session.set_flash("The case worker has been changed.")
     return RedirectResponse(f"/matches/{match_key}", status_code=303)

@@ -15,6 +15,8 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from starlette.responses import Response
 
 from joinedup.governance.audit import record_event
+from joinedup.governance.corrections import CORRECTION_PURPOSE, suppressed_entities
+from joinedup.governance.policy import can
 from joinedup.link.explain import explain_links
 from joinedup.web import reads
 from joinedup.web.charts import trend_svg, waterfall_svg
@@ -156,7 +158,8 @@ def search(
         return denied_page(request, decision)
     if not hub.has_run():
         return _no_run(request, "Find a person")
-    candidates = hub.lookup(limit=10, **given)
+    erased = suppressed_entities(db)
+    candidates = [c for c in hub.lookup(limit=10, **given) if c.entity_id not in erased]
     con = reads.served_cursor(hub)
     try:
         names = reads.entity_names(con, [c.entity_id for c in candidates])
@@ -177,6 +180,8 @@ def person_page(
         return denied_page(request, decision)
     if not hub.has_run():
         return _no_run(request, "Person")
+    if entity_id in suppressed_entities(db):  # erased: left out of every read
+        raise HTTPException(status_code=404)
     con = reads.served_cursor(hub)
     try:
         ids = reads.person_record_ids(con, entity_id)
@@ -203,6 +208,7 @@ def person_page(
         "timeline": timeline,
         "waterfall": waterfall_svg,
         "fields": set(decision.fields),
+        "can_correct": can(user, "correction.submit", CORRECTION_PURPOSE),
     }
     return render(request, "person.html", context)
 
