@@ -728,3 +728,108 @@ def people_lookup(
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())
+
+
+corrections_app = typer.Typer(help="Corrections of people's details, reviewed by a steward.")
+app.add_typer(corrections_app, name="corrections")
+AsOption = typer.Option(..., "--as", help="your username: a steward (admin or DPO)")
+
+
+def _steward(session, username: str):  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from joinedup.store.users import User
+
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        out.print(f"[red]there is no user {username!r}[/red]")
+        raise typer.Exit(1)
+    return user
+
+
+@corrections_app.command("list")
+def corrections_list(
+    config: Path = ConfigOption,
+    as_user: str = AsOption,
+    all_: bool = typer.Option(False, "--all", help="reviewed ones too"),
+) -> None:
+    """Corrections waiting for review (through the policy gate, audited)."""
+    from sqlalchemy import select
+
+    from joinedup.governance.corrections import CORRECTION_PURPOSE
+    from joinedup.governance.policy import authorise
+    from joinedup.store.corrections import Correction
+
+    hub = _open_hub(config)
+    with hub.store.session() as session, session.begin():
+        user = _steward(session, as_user)
+        decision = authorise(session, user, "correction.review", "corrections", CORRECTION_PURPOSE)
+        if not decision.allowed:
+            out.print(f"[red]not allowed: {decision.reason}[/red]")
+            raise typer.Exit(1)
+        query = select(Correction).order_by(Correction.id)
+        if not all_:
+            query = query.where(Correction.status == "submitted")
+        rows = list(session.scalars(query))
+        table = Table("number", "person", "field", "new value", "status", "sent by", "reviewed by")
+        for c in rows:
+            table.add_row(
+                f"#{c.id}", c.entity_id, c.field, c.value, c.status, c.submitted_by,
+                c.reviewed_by or "",
+            )  # fmt: skip
+    if not rows:
+        out.print("no corrections are waiting for review")
+        return
+    out.print(table)
+
+
+@corrections_app.command("approve")
+def corrections_approve(
+    number: int = typer.Argument(..., help="the correction's number"),
+    config: Path = ConfigOption,
+    as_user: str = AsOption,
+    reject: bool = typer.Option(False, "--reject", help="reject it instead"),
+    note: str = typer.Option("", "--note", help="why (kept with the correction)"),
+) -> None:
+    """Approve (or --reject) a correction; approved ones reach the golden record on the
+    next run, and the owners of the sources holding the person's records are told."""
+    from joinedup.governance.corrections import CorrectionError, review_correction
+    from joinedup.governance.policy import PermissionDenied
+    from joinedup.store.corrections import Correction
+
+    hub = _open_hub(config)
+    with hub.store.session() as session:
+        correction = session.get(Correction, number)
+        entity_id = correction.entity_id if correction else ""
+    sources: list[str] = []
+    if entity_id and hub.has_run():
+        con = hub.connect()
+        try:
+            sources = [
+                r[0]
+                for r in con.execute(
+                    "SELECT DISTINCT r.source FROM records r JOIN record_entities e "
+                    "USING (record_id) WHERE e.entity_id = ?",
+                    [entity_id],
+                ).fetchall()
+            ]
+        finally:
+            con.close()
+    owners = {name: s.owner for name, s in hub.config.sources.items()}
+    try:
+        with hub.store.session() as session, session.begin():
+            user = _steward(session, as_user)
+            try:
+                done = review_correction(session, user, number, not reject, owners, sources, note)
+            except PermissionDenied as denied:
+                session.commit()  # keep the refusal on the trail
+                out.print(f"[red]not allowed: {denied.decision.reason}[/red]")
+                raise typer.Exit(1) from None
+            told = ", ".join(n.owner for n in done.notices)
+            status = done.status
+    except CorrectionError as problem:
+        out.print(f"[red]{problem}[/red]")
+        raise typer.Exit(1) from None
+    out.print(f"correction #{number} {status}")
+    if told:
+        out.print(f"source owners told: {told}")

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from joinedup.config import HubConfig, load_config
 from joinedup.engine import analytical
 from joinedup.governance.agreements import sync_store
+from joinedup.governance.corrections import apply_to_run
 from joinedup.ingest.pipeline import (
     IngestError,
     SourceLoad,
@@ -31,7 +32,6 @@ from joinedup.ingest.pipeline import (
 )
 from joinedup.link.entities import build_entity_tables
 from joinedup.link.explain import explain_links
-from joinedup.governance.corrections import apply_to_run
 from joinedup.link.golden import build_golden_records
 from joinedup.link.households import build_households
 from joinedup.link.incremental import link_people_incremental

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from joinedup.cases.workflow import case_for_match
 from joinedup.cli import app
 from joinedup.hub import Hub
 from joinedup.reports.business_case import (
@@ -17,7 +18,6 @@ from joinedup.reports.business_case import (
     load_assumptions,
 )
 from joinedup.reports.render import to_markdown
-from joinedup.store.cases import Case
 
 SECTIONS = [
     "Purpose and measurable outcomes",
@@ -60,18 +60,12 @@ def test_closed_cases_roll_up_into_realised_savings(fresh_demo_copy) -> None:  #
     with hub.store.session() as session:
         for i, match in enumerate(matches):
             confirmed = i < n - 3
-            session.add(
-                Case(
-                    match_key=match.match_key,
-                    rule=match.rule,
-                    status="closed",
-                    outcome="fraud" if confirmed else "no_issue",
-                    estimated_value=match.estimated_value,
-                    amount_recovered=100.0 if confirmed else None,
-                    amount_prevented=50.0 if i == 0 else None,
-                    updated_at=datetime(2026, 10 + (i % 2), 5),
-                )
-            )
+            case = case_for_match(session, match)  # the run opened one for every match
+            case.status = "closed"
+            case.outcome = "fraud" if confirmed else "no_issue"
+            case.amount_recovered = 100.0 if confirmed else None
+            case.amount_prevented = 50.0 if i == 0 else None
+            case.updated_at = datetime(2026, 10 + (i % 2), 5)
         session.commit()
     facts = gather(hub)
     assert facts.closed == n and facts.confirmed == n - 3

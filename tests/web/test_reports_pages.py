@@ -65,9 +65,7 @@ def test_maturity_missing_answers_show_errors_and_keep_choices(
     token = csrf_from(investigator.get("/maturity").text)
     partial = _answers(4)
     del partial["skills"], partial["lifecycle_archive"]
-    response = investigator.post(
-        "/maturity", data={**partial, "target": "3", "csrf_token": token}
-    )
+    response = investigator.post("/maturity", data={**partial, "target": "3", "csrf_token": token})
     assert response.status_code == 400
     assert "There is a problem" in response.text
     assert 'href="#skills-1"' in response.text and 'href="#lifecycle_archive-1"' in response.text
@@ -86,9 +84,7 @@ def test_maturity_rejects_levels_out_of_range(investigator: TestClient, hub: Fak
 def test_maturity_is_scored_saved_and_shown_again(investigator: TestClient, hub: FakeHub) -> None:
     token = csrf_from(investigator.get("/maturity").text)
     answers = {**_answers(2), "leadership": "4", "governance": "3"}
-    response = investigator.post(
-        "/maturity", data={**answers, "target": "3", "csrf_token": token}
-    )
+    response = investigator.post("/maturity", data={**answers, "target": "3", "csrf_token": token})
     assert response.status_code == 303
     assert response.headers["location"] == "/maturity#result"
 
@@ -187,7 +183,7 @@ def test_business_case_downloads_are_written_on_request(demo_hub: Hub, as_user) 
     owen = as_user("owen")  # a data owner may see reports
     md = owen.get("/business-case/business-case.md")
     assert md.status_code == 200
-    assert 'attachment; filename="business-case.md"' == md.headers["content-disposition"]
+    assert md.headers["content-disposition"] == 'attachment; filename="business-case.md"'
     assert md.text.startswith("# Business case: joining up")
     assert md.headers["cache-control"] == "no-store"
     docx = owen.get("/business-case/business-case.docx")
@@ -230,3 +226,12 @@ def test_business_case_without_a_run(client: TestClient, make_user) -> None:  # 
     assert page.status_code == 404
     assert "No run has finished yet" in page.text
     assert client.get("/business-case/business-case.md").status_code == 404
+
+
+def test_an_analyst_cannot_overwrite_the_maturity_assessment(demo_hub: Hub, as_user) -> None:  # type: ignore[no-untyped-def]
+    analyst = as_user("ana")
+    token = csrf_from(analyst.get("/maturity").text)
+    response = analyst.post("/maturity", data={**_answers(5), "target": "3", "csrf_token": token})
+    assert response.status_code == 403
+    assert not (demo_hub.config.data_dir / "maturity.yaml").exists()
+    assert ("ana", "report.view", "denied") in _audited(demo_hub, "report:maturity")

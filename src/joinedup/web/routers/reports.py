@@ -143,7 +143,12 @@ def maturity_page(request: Request, hub: HubDep, user: UserDep) -> Response:
 
 
 @router.post("/maturity", dependencies=[Depends(csrf_protect)])
-async def maturity_submit(request: Request, hub: HubDep, user: UserDep) -> Response:
+async def maturity_submit(request: Request, hub: HubDep, user: UserDep, db: DbDep) -> Response:
+    # The assessment is the council's own: saving it is for the roles that may read its
+    # internal reports, which keeps partner users from overwriting it.
+    decision = gate(db, user, "report.view", "report:maturity", DEFAULT_PURPOSE)
+    if not decision.allowed:
+        return denied_page(request, decision)
     posted = await request.form()
     form = {
         key: value

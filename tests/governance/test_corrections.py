@@ -1,0 +1,231 @@
+"""Corrections and erasure: through the gate, four eyes, audited without values, and
+applied to every later run (the golden record, and the derived tables for erasure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import pytest
+from sqlalchemy import select
+
+from joinedup.governance.audit import verify_chain
+from joinedup.governance.corrections import (
+    CorrectionError,
+    apply_corrections,
+    apply_suppressions,
+    approved_overrides,
+    request_erasure,
+    review_correction,
+    submit_correction,
+    suppressed_entities,
+)
+from joinedup.governance.policy import PermissionDenied
+from joinedup.hub import Hub
+from joinedup.store.audit import AuditEvent
+from joinedup.store.db import OperationalStore
+
+OWNERS = {"council_tax": "Revenues manager", "benefits": "Benefits manager"}
+
+
+@dataclass
+class Person:
+    username: str
+    role: str
+    organisation: str | None = None
+
+
+IVY = Person("ivy", "investigator")
+DORA = Person("dora", "dpo")
+ADA = Person("ada", "admin")
+
+
+def test_submit_review_and_notify(store: OperationalStore) -> None:
+    with store.session() as s, s.begin():
+        c = submit_correction(s, IVY, "P1", "date_of_birth", "1980-05-17", "birth certificate")
+        cid = c.id
+    # the investigator is not a steward: the gate says no (and the refusal is kept)
+    with store.session() as s, s.begin(), pytest.raises(PermissionDenied):
+        review_correction(s, Person("x", "investigator"), cid, True, OWNERS)
+    with store.session() as s, s.begin():
+        done = review_correction(s, DORA, cid, True, OWNERS, ["council_tax", "other"])
+        assert done.status == "approved"
+        assert [(n.source, n.owner) for n in done.notices] == [("council_tax", "Revenues manager")]
+        assert done.provenance == f"correction #{cid} approved by dora"
+    with (
+        store.session() as s,
+        s.begin(),
+        pytest.raises(CorrectionError, match="already been approved"),
+    ):
+        review_correction(s, ADA, cid, False, OWNERS)
+    with store.session() as s:
+        (o,) = approved_overrides(s)
+        assert (o.entity_id, o.field, o.value) == ("P1", "date_of_birth", "1980-05-17")
+        events = list(s.scalars(select(AuditEvent)))
+        assert verify_chain(s) == []
+    # the value (personal data) is nowhere on the trail
+    assert not any("1980" in f"{e.resource} {e.detail} {e.fields}" for e in events)
+    assert {"correction.submitted", "correction.approved"} <= {e.action for e in events}
+
+
+def test_self_review_rejection_and_bad_values(store: OperationalStore) -> None:
+    with store.session() as s, s.begin():
+        mine = submit_correction(s, DORA, "P2", "postcode", "ex11aa").id
+        with pytest.raises(CorrectionError):
+            submit_correction(s, DORA, "P2", "date_of_birth", "17/05/1980")
+        with pytest.raises(CorrectionError):
+            submit_correction(s, DORA, "P2", "password", "x")
+        with pytest.raises(CorrectionError):
+            submit_correction(s, DORA, "not an id!", "surname", "x")
+    with store.session() as s, s.begin(), pytest.raises(CorrectionError, match="someone other"):
+        review_correction(s, DORA, mine, True, OWNERS)
+    with store.session() as s, s.begin():
+        assert review_correction(s, ADA, mine, False, OWNERS, ["council_tax"]).notices == []
+    with store.session() as s:
+        assert approved_overrides(s) == []
+
+
+def test_analysts_and_partners_cannot_correct_or_erase(store: OperationalStore) -> None:
+    for person in (Person("ana", "analyst"), Person("p", "partner_user", "police")):
+        with store.session() as s, s.begin():
+            with pytest.raises(PermissionDenied):
+                submit_correction(s, person, "P1", "surname", "SMITH")
+            with pytest.raises(PermissionDenied):
+                request_erasure(s, person, "P1", "SAR-1")
+    with store.session() as s, s.begin(), pytest.raises(PermissionDenied):
+        request_erasure(s, IVY, "P1", "SAR-1")  # investigators do not erase
+
+
+def test_erasure_is_recorded_once(store: OperationalStore) -> None:
+    with store.session() as s, s.begin():
+        first = request_erasure(s, DORA, "P3", "ER-2026-1").id
+        assert request_erasure(s, ADA, "P3").id == first
+    with store.session() as s:
+        assert suppressed_entities(s) == {"P3"}
+
+
+def _run_tables() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE records AS SELECT * FROM (VALUES ('a1', 'ct', 1), ('a2', 'ben', 1), "
+        "('b1', 'ct', 2)) t(record_id, source, row_number)"
+    )
+    con.execute(
+        "CREATE TABLE record_entities AS SELECT * FROM (VALUES ('a1', 'P1'), ('a2', 'P1'), "
+        "('b1', 'P2')) t(record_id, entity_id)"
+    )
+    con.execute(
+        "CREATE TABLE golden_records AS SELECT * FROM (VALUES "
+        "('P1', 'date_of_birth', '1980-01-01', 'trusted', 'ct', 'a1', DATE '2026-01-01', 1, 2),"
+        "('P2', 'surname', 'RAY', 'recent', 'ct', 'b1', DATE '2026-01-01', 1, 1)) "
+        "t(entity_id, field, value, rule, source, record_id, seen, support, alternatives)"
+    )
+    con.execute(
+        "CREATE TABLE matches AS SELECT * FROM (VALUES ('m1', 'a1', ['a2'], ['P1']), "
+        "('m2', 'b1', ['a1'], ['P2']), ('m3', 'b1', ['b1'], ['P2'])) "
+        "t(match_key, subject_record_id, evidence_records, other_entities)"
+    )
+    return con
+
+
+def test_apply_corrections_overrides_with_provenance(store: OperationalStore) -> None:
+    with store.session() as s, s.begin():
+        a = submit_correction(s, IVY, "P1", "date_of_birth", "1980-05-17").id
+        b = submit_correction(s, IVY, "P1", "address", "1 New Street").id
+        c = submit_correction(s, IVY, "GONE", "surname", "LEE").id
+        for cid in (a, b, c):
+            review_correction(s, DORA, cid, True, OWNERS)
+    con = _run_tables()
+    with store.session() as s:
+        assert apply_corrections(con, approved_overrides(s)) == 2  # GONE is not in this run
+    rows = con.execute(
+        "SELECT field, value, rule, source FROM golden_records WHERE entity_id = 'P1' "
+        "ORDER BY field"
+    ).fetchall()
+    assert rows == [
+        ("address", "1 New Street", "correction", f"correction #{b} approved by dora"),
+        ("date_of_birth", "1980-05-17", "correction", f"correction #{a} approved by dora"),
+    ]
+
+
+def test_apply_suppressions_empties_every_derived_table() -> None:
+    con = _run_tables()
+    assert apply_suppressions(con, {"P1"}) == 2
+    assert con.execute("SELECT list(record_id) FROM records").fetchone()[0] == ["b1"]
+    assert con.execute("SELECT list(entity_id) FROM record_entities").fetchone()[0] == ["P2"]
+    assert con.execute("SELECT list(DISTINCT entity_id) FROM golden_records").fetchone()[0] == [
+        "P2"
+    ]
+    assert con.execute("SELECT list(match_key) FROM matches").fetchone()[0] == ["m3"]
+
+
+@pytest.mark.usefixtures("operational_store")
+def test_a_run_applies_corrections_and_erasures(fresh_demo_copy) -> None:  # type: ignore[no-untyped-def]
+    hub = Hub.open(fresh_demo_copy.config_path)
+    con = hub.connect()
+    try:
+        fixed, erased = [
+            r[0]
+            for r in con.execute(
+                "SELECT entity_id FROM record_entities GROUP BY entity_id "
+                "HAVING count(*) > 1 ORDER BY entity_id LIMIT 2"
+            ).fetchall()
+        ]
+    finally:
+        con.close()
+    with hub.store.session() as s, s.begin():
+        cid = submit_correction(s, IVY, fixed, "date_of_birth", "1901-02-03").id
+        review_correction(s, DORA, cid, True, OWNERS)
+        request_erasure(s, DORA, erased, "ER-1")
+    hub.run()
+    con = hub.connect()
+    try:
+        assert con.execute(
+            "SELECT value, source FROM golden_records WHERE entity_id = ? "
+            "AND field = 'date_of_birth'",
+            [fixed],
+        ).fetchone() == ("1901-02-03", f"correction #{cid} approved by dora")
+        for table in ("record_entities", "golden_records"):
+            n = con.execute(f"SELECT count(*) FROM {table} WHERE entity_id = ?", [erased])
+            assert n.fetchone()[0] == 0
+        assert (
+            con.execute(
+                "SELECT count(*) FROM matches WHERE list_contains(other_entities, ?)", [erased]
+            ).fetchone()[0]
+            == 0
+        )
+    finally:
+        con.close()
+
+
+def test_cli_lists_and_approves(fresh_demo_copy) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from joinedup.cli import app
+    from joinedup.governance.users import create_user
+
+    hub = Hub.open(fresh_demo_copy.config_path)
+    with hub.store.session() as s, s.begin():
+        create_user(s, "dora", "correct horse battery staple", "dpo")
+        create_user(s, "ivy", "correct horse battery staple", "investigator")
+        (person,) = _one_entity(hub)
+        cid = submit_correction(s, IVY, person, "surname", "Lee").id
+    runner = CliRunner()
+    cfg = ["--config", str(fresh_demo_copy.config_path)]
+    listed = runner.invoke(app, ["corrections", "list", *cfg, "--as", "dora"])
+    assert listed.exit_code == 0 and f"#{cid}" in listed.output and "LEE" in listed.output
+    refused = runner.invoke(app, ["corrections", "approve", str(cid), *cfg, "--as", "ivy"])
+    assert refused.exit_code == 1 and "not allowed" in refused.output
+    done = runner.invoke(app, ["corrections", "approve", str(cid), *cfg, "--as", "dora"])
+    assert done.exit_code == 0, done.output
+    assert f"correction #{cid} approved" in done.output and "source owners told" in done.output
+    again = runner.invoke(app, ["corrections", "approve", str(cid), *cfg, "--as", "dora"])
+    assert again.exit_code == 1 and "already been approved" in again.output
+
+
+def _one_entity(hub: Hub) -> list[str]:
+    con = hub.connect()
+    try:
+        return [con.execute("SELECT min(entity_id) FROM record_entities").fetchone()[0]]
+    finally:
+        con.close()
