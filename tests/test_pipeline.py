@@ -132,3 +132,15 @@ def test_households_match_the_truth_for_most_properties(demo_hub_config) -> None
         con.close()
     assert properties > 100
     assert share_equal >= 0.8, share_equal
+
+
+def test_a_payment_match_shows_the_payments_as_evidence(demo_hub_config) -> None:
+    hub = Hub.open(demo_hub_config.config_path)
+    payments = [m for m in hub.list_matches() if m.rule == "duplicate_creditor_payments"]
+    assert payments, "the demo plants duplicate payments"
+    detail = hub.get_match(payments[0].match_key)
+    assert detail is not None
+    shown = [r for r in detail.records if r.source == "creditor_payments"]
+    assert len(shown) >= 2
+    assert all("Amount" in r.details and "Invoice no" in r.details for r in shown)
+    assert len({r.details["Amount"] for r in shown}) == 1  # the same amount, paid twice

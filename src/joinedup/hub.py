@@ -417,6 +417,10 @@ class Hub:
             ).fetchall()
             ids = [r[0] for r in record_ids] or [subject]
             records = self._record_views(con, ids)
+            # Evidence that is not a person's record (a payment, say) is shown as it is.
+            shown = {r.source + ":" + r.record_key for r in records}
+            evidence = [subject, *row["evidence_records"]]
+            records += self._other_record_views(con, [i for i in evidence if i not in shown])
             links = explain_links(con, ids)
         finally:
             con.close()
@@ -429,6 +433,55 @@ class Hub:
             links=links,
             value_basis=(rule.value_basis.strip() if rule else ""),
         )
+
+    def _other_record_views(
+        self, con: duckdb.DuckDBPyConnection, ids: list[str]
+    ) -> list[RecordView]:
+        """Records outside the person tables (payments, licences of organisations), each
+        shown with its source's own fields."""
+        views: list[RecordView] = []
+        by_source: dict[str, list[str]] = {}
+        for record_id in dict.fromkeys(ids):
+            source = record_id.split(":", 1)[0]
+            if source in self.config.sources:
+                by_source.setdefault(source, []).append(record_id)
+        skip = {"record_id", "source", "record_key", "row_number"}
+        for source, wanted in by_source.items():
+            frame = con.execute(
+                f'SELECT * FROM "{table_name("src", source)}" WHERE list_contains(?, record_id) '
+                "ORDER BY record_id",
+                [wanted],
+            ).df()
+            for item in frame.to_dict(orient="records"):
+                name = item.get("supplier_name") or " ".join(
+                    str(item[k]).title()
+                    for k in ("first_name", "surname")
+                    if isinstance(item.get(k), str)
+                )
+                details = {
+                    key.replace("_", " ").capitalize(): _display(value)
+                    for key, value in item.items()
+                    if key not in skip and _display(value)
+                }
+                views.append(
+                    RecordView(
+                        source=source,
+                        record_key=str(item["record_key"]),
+                        entity_id=None,
+                        name=str(name) if name else "(not a person)",
+                        date_of_birth=_plain_date(item.get("date_of_birth")),
+                        address=item.get("address")
+                        if isinstance(item.get("address"), str)
+                        else None,
+                        postcode=item.get("postcode")
+                        if isinstance(item.get("postcode"), str)
+                        else None,
+                        uprn=item.get("uprn") if isinstance(item.get("uprn"), str) else None,
+                        uprn_method=None,
+                        details=details,
+                    )
+                )
+        return views
 
     def _record_views(self, con: duckdb.DuckDBPyConnection, ids: list[str]) -> list[RecordView]:
         frame = con.execute(
@@ -560,6 +613,25 @@ def _count_matches(con: duckdb.DuckDBPyConnection, before: dict[str, int]) -> di
     """The matches per rule left after erasure (every rule run keeps its entry)."""
     rows = dict(con.execute("SELECT rule, count(*) FROM matches GROUP BY rule").fetchall())
     return {rule: int(rows.get(rule, 0)) for rule in before}
+
+
+def _display(value: object) -> str:
+    """A field value as text for evidence; blank for missing values."""
+    if value is None:
+        return ""
+    plain = _plain_date(value)
+    if plain is not None:
+        return plain.isoformat()
+    try:
+        import pandas as pd
+
+        if pd.isna(value):  # type: ignore[arg-type]
+            return ""
+    except (TypeError, ValueError):
+        pass
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return str(value)
 
 
 def _plain_date(value: object) -> date | None:
