@@ -85,3 +85,43 @@ def test_init_writes_a_starter_config(tmp_path: Path) -> None:
     assert "people.csv" in text and "surname" in text
     again = runner.invoke(app, ["init", str(folder)])
     assert again.exit_code == 2 and "--force" in again.output
+
+
+def test_exports_of_personal_data_pass_the_gate_and_are_audited(
+    demo_hub_config, tmp_path: Path
+) -> None:
+    from sqlalchemy import select
+
+    from joinedup.hub import Hub
+    from joinedup.store.audit import AuditEvent
+
+    config = str(demo_hub_config.config_path)
+    for kind in ("entities", "addresses", "stale", "matches"):
+        out = tmp_path / f"{kind}.csv"
+        result = runner.invoke(app, ["export", kind, "--config", config, "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        assert out.exists()
+    refused = runner.invoke(
+        app,
+        [
+            "export",
+            "entities",
+            "--config",
+            config,
+            "--out",
+            str(tmp_path / "x.csv"),
+            "--purpose",
+            "curiosity",
+        ],
+    )
+    assert refused.exit_code == 2 and "not allowed" in refused.output
+    assert not (tmp_path / "x.csv").exists()
+    hub = Hub.open(demo_hub_config.config_path)
+    with hub.store.session() as session:
+        events = session.scalars(
+            select(AuditEvent).where(AuditEvent.resource.like("export:%"))
+        ).all()
+    decisions = {(e.resource, e.decision) for e in events}
+    for kind in ("entities", "addresses", "stale", "matches"):
+        assert (f"export:{kind}", "allowed") in decisions
+    assert ("export:entities", "denied") in decisions

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import typer
@@ -27,6 +28,39 @@ ConfigOption = typer.Option(Path("joinedup.yaml"), "--config", "-c", help="the h
 def _fail(message: str, code: int = 2) -> None:
     console.print(f"[red]error:[/red] {message}")
     raise typer.Exit(code)
+
+
+@dataclass(frozen=True)
+class _CliActor:
+    """Whoever runs the CLI holds the config and the stores, so acts as an admin; the gate
+    still checks the purpose, and the audit trail names the operating-system account."""
+
+    username: str
+    role: str = "admin"
+
+
+def _cli_actor() -> _CliActor:
+    import getpass
+
+    return _CliActor(f"cli:{getpass.getuser()}")
+
+
+PurposeOption = typer.Option(
+    "fraud_investigation",
+    "--purpose",
+    help="why: fraud_investigation, error_correction or audit_oversight",
+)
+
+
+def _gate_export(hub, resource: str, fields: tuple[str, ...], purpose: str) -> None:  # type: ignore[no-untyped-def]
+    """Every export of personal data asks the one gate first, which writes the audit event."""
+    from joinedup.governance.policy import authorise
+
+    with hub.store.session() as session:
+        decision = authorise(session, _cli_actor(), "records.view", resource, purpose, fields)
+        session.commit()
+    if not decision.allowed:
+        _fail(f"not allowed: {decision.reason}")
 
 
 def _open_hub(config: Path):  # type: ignore[no-untyped-def]
@@ -170,9 +204,11 @@ def evaluate(
 def export_entities(
     config: Path = ConfigOption,
     output: Path = typer.Option(..., "--out", help="CSV file to write"),
+    purpose: str = PurposeOption,
 ) -> None:
     """One row per record: source, record key, entity id, UPRN."""
     hub = _open_hub(config)
+    _gate_export(hub, "export:entities", ("record_key", "entity_id", "uprn"), purpose)
     try:
         count = hub.export_entities(output)
     except RuntimeError as exc:
@@ -184,10 +220,12 @@ def export_entities(
 def export_addresses(
     config: Path = ConfigOption,
     output: Path = typer.Option(..., "--out", help="CSV file to write"),
+    purpose: str = PurposeOption,
 ) -> None:
     """One row per record with an address: source, record key, address, UPRN, status,
     method, score."""
     hub = _open_hub(config)
+    _gate_export(hub, "export:addresses", ("record_key", "address", "postcode", "uprn"), purpose)
     try:
         count = hub.export_addresses(output)
     except RuntimeError as exc:
@@ -199,9 +237,11 @@ def export_addresses(
 def export_stale(
     config: Path = ConfigOption,
     output: Path = typer.Option(..., "--out", help="CSV file to write"),
+    purpose: str = PurposeOption,
 ) -> None:
     """One row per stale data alert: source, record key, what is stale, who knows better."""
     hub = _open_hub(config)
+    _gate_export(hub, "export:stale", ("record_key", "entity_id", "uprn"), purpose)
     try:
         count = hub.export_stale(output)
     except RuntimeError as exc:
@@ -213,11 +253,13 @@ def export_stale(
 def export_matches(
     config: Path = ConfigOption,
     output: Path = typer.Option(..., "--out", help="CSV file to write"),
+    purpose: str = PurposeOption,
 ) -> None:
     """One row per match: rule, match id, records, entities, score, value, case status."""
     from joinedup.rules.export import export_matches as write_matches
 
     hub = _open_hub(config)
+    _gate_export(hub, "export:matches", ("record_key", "entity_id", "uprn"), purpose)
     try:
         count = write_matches(hub, output)
     except RuntimeError as exc:
@@ -234,22 +276,12 @@ def export_cases(
     ),
 ) -> None:
     """One row per case for the fraud team: ids, status, outcome, case worker, amounts."""
-    import getpass
-    from dataclasses import dataclass
-
     from joinedup.cases.export import export_cases as write_cases
     from joinedup.governance.policy import PermissionDenied
 
-    @dataclass(frozen=True)
-    class CliActor:
-        # Whoever runs the CLI holds the config and the stores, so acts as an admin; the
-        # gate still checks the purpose, and the trail names the operating-system account.
-        username: str
-        role: str = "admin"
-
     hub = _open_hub(config)
     try:
-        count = write_cases(hub, output, CliActor(f"cli:{getpass.getuser()}"), purpose)
+        count = write_cases(hub, output, _cli_actor(), purpose)
     except PermissionDenied as denied:
         _fail(f"not allowed: {denied.decision.reason}")
     except RuntimeError as exc:
