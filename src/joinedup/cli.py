@@ -200,71 +200,59 @@ def evaluate(
     out.print_json(json.dumps(result))
 
 
-@export_app.command("entities")
-def export_entities(
-    config: Path = ConfigOption,
-    output: Path = typer.Option(..., "--out", help="CSV file to write"),
-    purpose: str = PurposeOption,
-) -> None:
-    """One row per record: source, record key, entity id, UPRN."""
+def _export(config: Path, output: Path, purpose: str, kind: str, fields: tuple[str, ...]) -> None:
+    """The one path for CSV exports of personal data: the gate (audited), then the file."""
+    from joinedup.rules.export import export_matches
+
     hub = _open_hub(config)
-    _gate_export(hub, "export:entities", ("record_key", "entity_id", "uprn"), purpose)
+    _gate_export(hub, f"export:{kind}", fields, purpose)
+    writers = {
+        "entities": hub.export_entities,
+        "addresses": hub.export_addresses,
+        "stale": hub.export_stale,
+        "matches": lambda out: export_matches(hub, out),
+    }
     try:
-        count = hub.export_entities(output)
+        count = writers[kind](output)
     except RuntimeError as exc:
         _fail(str(exc))
     console.print(f"wrote {count:,} rows to {output}")
+
+
+OutOption = typer.Option(..., "--out", help="CSV file to write")
+
+
+@export_app.command("entities")
+def export_entities(
+    config: Path = ConfigOption, output: Path = OutOption, purpose: str = PurposeOption
+) -> None:
+    """One row per record: source, record key, entity id, UPRN."""
+    _export(config, output, purpose, "entities", ("record_key", "entity_id", "uprn"))
 
 
 @export_app.command("addresses")
 def export_addresses(
-    config: Path = ConfigOption,
-    output: Path = typer.Option(..., "--out", help="CSV file to write"),
-    purpose: str = PurposeOption,
+    config: Path = ConfigOption, output: Path = OutOption, purpose: str = PurposeOption
 ) -> None:
     """One row per record with an address: source, record key, address, UPRN, status,
     method, score."""
-    hub = _open_hub(config)
-    _gate_export(hub, "export:addresses", ("record_key", "address", "postcode", "uprn"), purpose)
-    try:
-        count = hub.export_addresses(output)
-    except RuntimeError as exc:
-        _fail(str(exc))
-    console.print(f"wrote {count:,} rows to {output}")
+    _export(config, output, purpose, "addresses", ("record_key", "address", "postcode", "uprn"))
 
 
 @export_app.command("stale")
 def export_stale(
-    config: Path = ConfigOption,
-    output: Path = typer.Option(..., "--out", help="CSV file to write"),
-    purpose: str = PurposeOption,
+    config: Path = ConfigOption, output: Path = OutOption, purpose: str = PurposeOption
 ) -> None:
     """One row per stale data alert: source, record key, what is stale, who knows better."""
-    hub = _open_hub(config)
-    _gate_export(hub, "export:stale", ("record_key", "entity_id", "uprn"), purpose)
-    try:
-        count = hub.export_stale(output)
-    except RuntimeError as exc:
-        _fail(str(exc))
-    console.print(f"wrote {count:,} rows to {output}")
+    _export(config, output, purpose, "stale", ("record_key", "entity_id", "uprn"))
 
 
 @export_app.command("matches")
 def export_matches(
-    config: Path = ConfigOption,
-    output: Path = typer.Option(..., "--out", help="CSV file to write"),
-    purpose: str = PurposeOption,
+    config: Path = ConfigOption, output: Path = OutOption, purpose: str = PurposeOption
 ) -> None:
     """One row per match: rule, match id, records, entities, score, value, case status."""
-    from joinedup.rules.export import export_matches as write_matches
-
-    hub = _open_hub(config)
-    _gate_export(hub, "export:matches", ("record_key", "entity_id", "uprn"), purpose)
-    try:
-        count = write_matches(hub, output)
-    except RuntimeError as exc:
-        _fail(str(exc))
-    console.print(f"wrote {count:,} matches to {output}")
+    _export(config, output, purpose, "matches", ("record_key", "entity_id", "uprn"))
 
 
 @export_app.command("cases")

@@ -541,17 +541,12 @@ class Hub:
         return cached[1].lookup(limit=limit, **details)  # type: ignore[arg-type]
 
     def export_entities(self, out: Path) -> int:
-        con = self.connect()
-        try:
-            con.execute(
-                f"""COPY (SELECT e.source, r.record_key, e.entity_id, e.uprn, e.uprn_status
-                        FROM record_entities e JOIN records r USING (record_id)
-                        ORDER BY e.source, e.record_id)
-                    TO '{_sql_path(out)}' (HEADER, DELIMITER ',')"""
-            )
-            return int(con.execute("SELECT count(*) FROM record_entities").fetchone()[0])  # type: ignore[index]
-        finally:
-            con.close()
+        return self._export(
+            "SELECT e.source, r.record_key, e.entity_id, e.uprn, e.uprn_status "
+            "FROM record_entities e JOIN records r USING (record_id) "
+            "ORDER BY e.source, e.record_id",
+            out,
+        )
 
     # -- places and households (link/occupancy.py, link/stale.py) -----------------------
 
