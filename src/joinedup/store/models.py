@@ -4,6 +4,7 @@ from joinedup.store.agreements import Agreement, AgreementParty, AgreementShare
 from joinedup.store.audit import AuditEvent, AuditHead
 from joinedup.store.cases import Case, CaseNote
 from joinedup.store.corrections import Correction, CorrectionNotice, Suppression
+from joinedup.store.review import LinkModel, LinkModelUse, ReviewLabel
 from joinedup.store.runs import QualityResult, Run, SourceRun
 from joinedup.store.users import User
 
@@ -17,7 +18,10 @@ __all__ = [
     "CaseNote",
     "Correction",
     "CorrectionNotice",
+    "LinkModel",
+    "LinkModelUse",
     "QualityResult",
+    "ReviewLabel",
     "Run",
     "SourceRun",
     "Suppression",
