@@ -82,11 +82,38 @@ def run_fuzzy(con: duckdb.DuckDBPyConnection) -> int:
         WHERE g.no_pc AND s.st_k <> g.gk
           AND jaro_winkler_similarity(g.gk, s.st_k) >= {STREET_JW}
     """)
+    # ... and, for a record with no usable postcode that names no street as such, a street
+    # whose words are all there, out of order ("84, LANE, GRANGE" for 84 Grange Lane)
+    con.execute(f"""
+        INSERT INTO _jp_fz_streets
+        WITH streets AS (
+            SELECT DISTINCT st_k, st_t FROM _jp_gz
+            WHERE len(st_t) BETWEEN 2 AND {MAX_STREET_WORDS}
+        ),
+        todo AS (
+            SELECT t.rid, t.toks FROM _jp_fz_todo t
+            ANTI JOIN _jp_fz_streets s USING (rid)
+            WHERE t.pc IS NULL OR NOT t.pc_known
+        )
+        SELECT DISTINCT t.rid, s.st_k, false
+        FROM (SELECT rid, toks, unnest(toks) AS w FROM todo) t
+        JOIN streets s ON s.st_t[1] = t.w
+        WHERE list_has_all(t.toks, s.st_t)
+    """)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _jp_fz AS
         WITH named AS (
-            SELECT rid, list(st_k) FILTER (WHERE exact) AS named_streets
-            FROM _jp_fz_streets GROUP BY rid
+            -- another street the input names outright, when that street has a dwelling
+            -- with the input's numbers in the locality the input names (anywhere, if it
+            -- names none): the street, not the postcode, may be right. A street that has
+            -- no such dwelling there is a slip (a street typed from another field).
+            SELECT s.rid, list(DISTINCT s.st_k) AS named_streets
+            FROM _jp_fz_streets s
+            JOIN _jp_fz_todo t USING (rid)
+            JOIN _jp_gz g ON g.st_k = s.st_k AND g.id_seq = t.id_seq
+            WHERE s.exact
+              AND (len(t.loc_in) = 0 OR len(list_intersect(t.loc_in, g.loc_t)) > 0)
+            GROUP BY s.rid
         ),
         blocked AS (
             SELECT t.rid, g.uprn FROM _jp_fz_todo t JOIN _jp_gz g ON g.pc = t.pc
@@ -107,7 +134,9 @@ def run_fuzzy(con: duckdb.DuckDBPyConnection) -> int:
                list_filter(t.toks, x -> NOT regexp_matches(x, '[0-9]') AND len(x) > 1)
                    AS in_words,
                -- the words before the street part of the input, where a building name goes
-               t.toks[1:greatest(len(t.toks) - len(g.st_t), 0)] AS head,
+               -- (the street's words the input holds: a street may be cut short)
+               t.toks[1:greatest(len(t.toks)
+                   - len(list_filter(g.st_t, x -> list_contains(t.toks, x))), 0)] AS head,
                g.sao_t || g.pao_t || g.st_t AS g_toks,
                coalesce(g.pc = t.pc, false) AS same_pc,
                coalesce(g.outcode = t.outcode, false) AS same_oc,

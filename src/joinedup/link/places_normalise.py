@@ -98,7 +98,7 @@ _DROPPED = (
 # a street or building word run onto the word before it ("IVYCLOSE", "SANDPIPERHOUSE")
 _JOINED_RE = (
     r"\b([A-Z]{3,}?)(ROAD|STREET|LANE|CLOSE|AVENUE|DRIVE|GARDENS|COURT|HOUSE|COTTAGE|PLACE|"
-    r"CRESCENT|GROVE|TERRACE|WAY|WALK|VIEW|RISE|LODGE|POINT|HEIGHTS|MANSIONS)\b"
+    r"CRESCENT|GROVE|TERRACE|WAY|WALK|VIEW|RISE|LODGE|POINT|HEIGHTS|MANSIONS|FLOOR|FLAT)\b"
 )
 
 # a sub-building word run onto its identifier ("FLATD", "APARTMENT12")
@@ -120,6 +120,13 @@ _FLOORS: tuple[tuple[str, str], ...] = (
     (r"\bSFF?\b", " F2 "),
     (r"\bTFF?\b", " FT "),
 )
+
+# the words that say which sub-building a record names; a one-letter slip in one of them
+# is corrected before matching (places_prepare)
+UNIT_WORDS = (
+    "FLAT", "APARTMENT", "FLOOR", "GROUND", "FIRST", "SECOND", "THIRD", "FOURTH",
+    "BASEMENT", "MAISONETTE",
+)  # fmt: skip
 
 # a UK postcode anywhere in a string (outward code, optional space, inward code)
 POSTCODE_RE = r"\b[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}\b"

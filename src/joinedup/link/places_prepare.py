@@ -27,6 +27,7 @@ from joinedup.link.places_normalise import (
     FLOOR_TOKEN_RE,
     ID_TOKEN_RE,
     POSTCODE_RE,
+    UNIT_WORDS,
 )
 
 # words that may trail an address without naming the place the gazetteer knows
@@ -145,6 +146,26 @@ def prepare_gazetteer(con: duckdb.DuckDBPyConnection) -> None:
         FROM k WHERE key <> ''
         GROUP BY uprn, pc, outcode, key
     """)
+    # every word the gazetteer writes, raw: a word it holds is never a typo
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _jp_gwords AS
+        SELECT list(DISTINCT w) AS words FROM (
+            SELECT unnest(regexp_split_to_array(upper(txt), '[^A-Z]+')) AS w FROM (
+                SELECT sao_text::VARCHAR AS txt FROM gazetteer
+                UNION SELECT pao_text::VARCHAR FROM gazetteer
+                UNION SELECT street::VARCHAR FROM gazetteer
+                UNION SELECT locality::VARCHAR FROM gazetteer
+                UNION SELECT town::VARCHAR FROM gazetteer))
+        WHERE len(w) >= 4
+    """)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _jp_places_raw AS
+        SELECT list(DISTINCT w) AS words FROM (
+            SELECT unnest(regexp_split_to_array(upper(txt), '[^A-Z]+')) AS w FROM (
+                SELECT locality::VARCHAR AS txt FROM gazetteer
+                UNION SELECT town::VARCHAR FROM gazetteer))
+        WHERE len(w) >= 5
+    """)
     extra = ", ".join(f"('{w}')" for w in _EXTRA_PLACE_WORDS)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _jp_places AS
@@ -159,22 +180,24 @@ def prepare_gazetteer(con: duckdb.DuckDBPyConnection) -> None:
 
 def prepare_inputs(con: duckdb.DuckDBPyConnection) -> int:
     """Build `_jp_in` and `_jp_ikey` from `addresses_to_resolve`; return the row count."""
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _jp_raw AS
+        SELECT
+            row_number() OVER () AS rid,
+            record_id, source, address, postcode, uprn_given::VARCHAR AS uprn_given,
+            upper(coalesce(address::VARCHAR, '')) AS addr_up,
+            nullif(upper(trim(postcode::VARCHAR)), '') AS pc_col
+        FROM addresses_to_resolve
+    """)
+    _fix_word_typos(con)
     # Step 1, materialised: the costly regex work, once per row.
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _jp_in AS
-        WITH a AS (
-            SELECT
-                row_number() OVER () AS rid,
-                record_id, source, address, postcode, uprn_given::VARCHAR AS uprn_given,
-                upper(coalesce(address::VARCHAR, '')) AS addr_up,
-                nullif(upper(trim(postcode::VARCHAR)), '') AS pc_col
-            FROM addresses_to_resolve
-        ),
-        b AS (
+        WITH b AS (
             SELECT a.*,
                 regexp_replace(addr_up, '{POSTCODE_RE}', ' ', 'g') AS addr_nopc,
                 nullif(regexp_extract(addr_up, '{POSTCODE_RE}'), '') AS pc_text
-            FROM a
+            FROM _jp_raw a
         )
         SELECT b.* EXCLUDE (addr_up, pc_col, pc_text),
             coalesce(pc_col,
@@ -187,6 +210,7 @@ def prepare_inputs(con: duckdb.DuckDBPyConnection) -> int:
             regexp_matches(addr_nopc, '{FLAT_WORDS_RE}') AS flat_word_written
         FROM b
     """)
+    con.execute("DROP TABLE _jp_raw")
     # Step 2: split off trailing place words; identifiers and flags from the tokens.
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _jp_in AS
@@ -242,6 +266,56 @@ def prepare_inputs(con: duckdb.DuckDBPyConnection) -> int:
         )
     """)
     return int(con.execute("SELECT count(*) FROM _jp_in").fetchone()[0])
+
+
+def _fix_word_typos(con: duckdb.DuckDBPyConnection) -> None:
+    """Correct one-letter slips in words that must be exact to help: the words that say
+    which flat ("FALT 1", "GROND FLOOR") and the names of localities and towns ("ZEDBUURY").
+
+    Why: flat words decide whether a record names a flat, and which one (a slip sends a
+    flat to its building); a place name tells same-named streets apart and is cut off the
+    end of the address before matching. Only a word the gazetteer does not hold is
+    corrected, and only to the one such word one edit away (Damerau-Levenshtein: a letter
+    dropped, added, changed, or two swapped); place names of five letters or more.
+    """
+    units = ", ".join(f"'{w}'" for w in UNIT_WORDS)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _jp_fix AS
+        WITH words AS (
+            SELECT DISTINCT w FROM (
+                SELECT unnest(regexp_split_to_array(addr_up, '[^A-Z]+')) AS w FROM _jp_raw)
+            WHERE len(w) >= 4
+        ),
+        known AS (SELECT unnest(words) AS w FROM _jp_gwords),
+        targets AS (
+            SELECT unnest([{units}]) AS v
+            UNION SELECT unnest(words) FROM _jp_places_raw
+        )
+        SELECT w, min(v) AS v
+        FROM words, targets
+        WHERE damerau_levenshtein(w, v) = 1
+          AND w NOT IN (SELECT w FROM known) AND w NOT IN ({units})
+        GROUP BY w HAVING count(*) = 1
+    """)
+    if not con.execute("SELECT count(*) FROM _jp_fix").fetchone()[0]:
+        return
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _jp_fixed AS
+        WITH parts AS (
+            SELECT rid, unnest(regexp_split_to_array(addr_up, '\\s+')) AS w,
+                   unnest(range(len(regexp_split_to_array(addr_up, '\\s+')))) AS pos
+            FROM _jp_raw
+            WHERE regexp_split_to_array(addr_up, '[^A-Z]+') && (SELECT list(w) FROM _jp_fix)
+        )
+        SELECT rid, string_agg(
+                   coalesce(f.v || regexp_extract(p.w, '[^A-Z]+$'), p.w), ' ' ORDER BY pos)
+                   AS addr_up
+        FROM parts p LEFT JOIN _jp_fix f ON f.w = regexp_replace(p.w, '[^A-Z]+$', '')
+        GROUP BY rid
+    """)
+    con.execute("""
+        UPDATE _jp_raw SET addr_up = f.addr_up FROM _jp_fixed f WHERE _jp_raw.rid = f.rid
+    """)
 
 
 def drop_work_tables(con: duckdb.DuckDBPyConnection) -> None:
