@@ -21,7 +21,8 @@ from sqlalchemy import select
 from joinedup.config import HubConfig, load_config
 from joinedup.engine import analytical
 from joinedup.governance.agreements import sync_store
-from joinedup.governance.corrections import apply_to_run
+from joinedup.governance.corrections import apply_to_run, suppressed_entities
+from joinedup.governance.erasure import served_connection
 from joinedup.ingest.pipeline import (
     IngestError,
     SourceLoad,
@@ -36,9 +37,11 @@ from joinedup.link.golden import build_golden_records
 from joinedup.link.households import build_households
 from joinedup.link.incremental import link_people_incremental
 from joinedup.link.lookup import LookupCandidate, PersonIndex
+from joinedup.link.models import load_model, record_model
 from joinedup.link.occupancy import build_occupancy, household_rows
 from joinedup.link.people import link_people
 from joinedup.link.places import resolve_addresses
+from joinedup.link.review import LinkReview
 from joinedup.link.stale import build_stale_alerts
 from joinedup.quality.dimensions import run_checks, score_profile
 from joinedup.readmodel import (
@@ -81,6 +84,7 @@ class RunSummary:
     entities: int = 0
     matches: dict[str, int] = field(default_factory=dict)
     checks_failed: int = 0
+    model_version: int | None = None  # the saved person-linking model it scored with
 
 
 class Hub:
@@ -100,8 +104,11 @@ class Hub:
     def as_of(self) -> date:
         return date.fromisoformat(self.config.hub.as_of) if self.config.hub.as_of else date.today()
 
-    def run(self, progress: Progress | None = None) -> RunSummary:
-        """Run the whole pipeline; publish only when every stage succeeded."""
+    def run(self, progress: Progress | None = None, model_version: int | None = None) -> RunSummary:
+        """Run the whole pipeline; publish only when every stage succeeded.
+
+        `model_version` (or `link.model_version`) scores people with that saved model
+        instead of training one; reviewers' labels apply either way (link/review.py)."""
         import time
 
         report = progress or (lambda _m, _d, _t: None)
@@ -114,6 +121,7 @@ class Hub:
             report(message, done, stages)
 
         as_of = self.as_of()
+        review = self._link_review(model_version)  # an unknown version fails before the run
         run_id = datetime.now().strftime("R%Y%m%dT%H%M%S") + "-" + secrets.token_hex(2)
         with self.store.session() as session:
             session.add(Run(id=run_id, status="running", as_of=as_of.isoformat()))
@@ -139,19 +147,23 @@ class Hub:
                 "address, postcode, uprn AS uprn_given FROM records "
                 "WHERE address IS NOT NULL OR postcode IS NOT NULL OR uprn IS NOT NULL"
             )
-            resolve_addresses(con)
+            resolve_addresses(con, cache_dir=self.data_dir / "cache")
             say("addresses resolved", finished_stage=True)
             summary.seconds["places"] = time.perf_counter() - started
 
             started = time.perf_counter()
             say("linking people across sources")
-            link = link_people_incremental if self.config.link.incremental else link_people
+            # Incremental runs keep the last run's model and links; labels and a pinned
+            # model version need the full path, which scores every pair.
+            incremental = self.config.link.incremental and review.model_json is None
+            link = link_people_incremental if incremental else link_people
             people = link(
                 con,
                 self.config.link,
                 progress=lambda m: say(m),
                 previous_store=analytical.current_path(self.data_dir),
                 run_id=run_id,
+                **({} if incremental else {"review": review}),
             )
             summary.people_links, summary.entities = people.links, people.entities
             build_entity_tables(con, as_of.isoformat())
@@ -181,8 +193,27 @@ class Hub:
             raise
         analytical.publish(self.data_dir, run_id)
         summary.checks_failed = self._record_run(summary)
+        with self.store.session() as session, session.begin():
+            summary.model_version = record_model(
+                session,
+                run_id,
+                people.model_json,
+                labels_used=review.labels_trained_on,
+                labels_applied=review.labels_applied,
+                reused_version=self._pinned_version(model_version) if review.model_json else None,
+            )
         self._open_cases()
         return summary
+
+    def _pinned_version(self, model_version: int | None) -> int | None:
+        return model_version or self.config.link.model_version
+
+    def _link_review(self, model_version: int | None) -> LinkReview:
+        """Reviewers' labels, and the saved model to score with when one is pinned."""
+        version = self._pinned_version(model_version)
+        with self.store.session() as session:
+            model_json = load_model(session, version) if version else None
+            return LinkReview.from_store(session, self.config.link.review.retrain_from, model_json)
 
     def _open_cases(self) -> None:
         """A case for every new match, so its age counts from the run that found it."""
@@ -253,10 +284,15 @@ class Hub:
     # -- reading the published state --------------------------------------------------
 
     def connect(self) -> duckdb.DuckDBPyConnection:
-        con = analytical.connect_current(self.data_dir)
-        if con is None:
+        """The served run, read-only, with erased people already left out (erasure.py)."""
+        path = analytical.current_path(self.data_dir)
+        if path is None or not path.exists():
             raise RuntimeError("the hub has no completed run yet: run `joinedup run` first")
-        return con
+        return served_connection(path, self.erased_entities())
+
+    def erased_entities(self) -> frozenset[str]:
+        with self.store.session() as session:
+            return frozenset(suppressed_entities(session))
 
     def has_run(self) -> bool:
         return analytical.current_path(self.data_dir) is not None
@@ -529,12 +565,12 @@ class Hub:
     def lookup(self, limit: int = 5, **details: object) -> list[LookupCandidate]:
         """Candidate people for these details (first_name, surname, date_of_birth,
         postcode, email, phone, nhs_number, ni_number), best first, with reasons."""
-        run_id = analytical.current_run_id(self.data_dir)
+        served = (analytical.current_run_id(self.data_dir), self.erased_entities())
         cached = getattr(self, "_person_index", None)
-        if cached is None or cached[0] != run_id:
+        if cached is None or cached[0] != served:
             con = self.connect()
             try:
-                cached = (run_id, PersonIndex(con))
+                cached = (served, PersonIndex(con))
             finally:
                 con.close()
             self._person_index = cached

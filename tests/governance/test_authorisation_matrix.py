@@ -34,13 +34,16 @@ PARTNER_SEES = ASKED[:3] + ("name",)
 
 READS = {"match.list", "match.view", "case.view", "records.view", "pseudonym.reidentify"}
 REPORTS = {"report.view"}  # the business case: counts and money, no personal data
+RUNS = {"run.start"}  # starting a pipeline run: operators only
 CORRECTIONS = {"correction.submit", "correction.review", "erasure.request"}
 CASEWORK = {"case.update", "case.export"}  # changing cases, and the fraud team's case CSV
+OVERSIGHT = {"audit.view", "agreement.edit"}  # the trail, and suspending an agreement
+CATALOGUE = {"catalogue.edit"}
 STAFF_MAY = {
-    "admin": READS | REPORTS | CASEWORK | CORRECTIONS,
+    "admin": READS | REPORTS | RUNS | CASEWORK | CORRECTIONS | OVERSIGHT | CATALOGUE,
     "investigator": READS | REPORTS | CASEWORK | {"correction.submit"},
-    "dpo": READS | REPORTS | CORRECTIONS,
-    "data_owner": REPORTS,
+    "dpo": READS | REPORTS | CORRECTIONS | OVERSIGHT,
+    "data_owner": REPORTS | RUNS | CATALOGUE,
 }
 CASEWORK_PURPOSES = {"fraud_investigation", "error_correction"}
 
@@ -59,6 +62,7 @@ def expected(role: str, organisation: str | None, state: str, action: str, purpo
             action in STAFF_MAY[role]
             and (action not in CASEWORK or purpose in CASEWORK_PURPOSES)
             and (action not in CORRECTIONS or purpose == "error_correction")
+            and (action not in OVERSIGHT | CATALOGUE or purpose == "audit_oversight")
         )
         return allowed, ASKED if allowed else ()
     if role == "partner_user":
@@ -83,7 +87,7 @@ def people() -> list[Person]:
 
 def test_the_matrix_covers_every_role_and_action() -> None:
     assert {p.role for p in people()} == set(ROLES)
-    assert set(ACTIONS) == READS | REPORTS | CASEWORK | CORRECTIONS
+    assert set(ACTIONS) == READS | REPORTS | RUNS | CASEWORK | CORRECTIONS | OVERSIGHT | CATALOGUE
 
 
 @pytest.mark.parametrize("state", list(STATES))

@@ -1,10 +1,18 @@
 """Data sharing agreements: copying them from joinedup.yaml into the store, and the
 questions the policy gate asks of them.
 
-joinedup.yaml is the source of truth (reviewed like code). Each time a hub opens, the
-declared agreements are written to the store; a change is audited, so the trail shows
-from when an agreement allowed what. An agreement taken out of the YAML is marked
-"withdrawn" rather than deleted, so the audit trail's references to it still resolve.
+joinedup.yaml is the source of truth for what an agreement says (reviewed like code).
+Each time a hub opens, the declared agreements are written to the store; a change is
+audited, so the trail shows from when an agreement allowed what. An agreement taken out
+of the YAML is marked "withdrawn" rather than deleted, so the audit trail's references
+to it still resolve.
+
+Two things must be changeable at once, without waiting for a change to the YAML: the
+status (to suspend an agreement the day a breach is found) and the next review date. An
+admin or the DPO changes them in the web UI (`edit_agreement`, through the gate and
+audited); the store remembers what the YAML last said of each, and a later sync
+overwrites a web change only if the YAML's own value has changed since. So the latest
+change wins, wherever it was made, and the YAML is never silently ignored.
 
 An agreement lets its parties see data only while it is in force: status "active", the
 start date reached and the end date not passed. Anything else means no access.
@@ -23,7 +31,12 @@ from sqlalchemy.orm import Session, selectinload
 from joinedup.config import AgreementConfig, ConfigError
 from joinedup.governance.audit import record_event
 from joinedup.governance.purposes import PURPOSES
-from joinedup.store.agreements import Agreement, AgreementParty, AgreementShare
+from joinedup.store.agreements import (
+    AGREEMENT_STATUSES,
+    Agreement,
+    AgreementParty,
+    AgreementShare,
+)
 from joinedup.store.db import OperationalStore
 
 EffectiveState = Literal[
@@ -62,10 +75,10 @@ def _snapshot(agreement: Agreement) -> tuple[object, ...]:
     return (
         agreement.title,
         agreement.purpose,
-        agreement.status,
+        agreement.declared_status or agreement.status,
         agreement.start_date,
         agreement.end_date,
-        agreement.review_date,
+        agreement.declared_review_date if agreement.declared_status else agreement.review_date,
         tuple(
             sorted(
                 (p.organisation, p.lawful_basis, p.special_category_condition or "")
@@ -97,10 +110,16 @@ def _declared_snapshot(declared: AgreementConfig) -> tuple[object, ...]:
 def _apply(agreement: Agreement, declared: AgreementConfig) -> None:
     agreement.title = declared.title
     agreement.purpose = declared.purpose
-    agreement.status = declared.status
+    # Status and review date may have been changed in the web UI since the YAML last
+    # said something of them: the YAML wins only when its own value changed.
+    if agreement.declared_status is None or agreement.declared_status != declared.status:
+        agreement.status = declared.status
+    if agreement.declared_status is None or agreement.declared_review_date != declared.review:
+        agreement.review_date = declared.review
+    agreement.declared_status = declared.status
+    agreement.declared_review_date = declared.review
     agreement.start_date = declared.start
     agreement.end_date = declared.end
-    agreement.review_date = declared.review
     agreement.parties = [
         AgreementParty(
             organisation=p.organisation,
@@ -222,3 +241,55 @@ def coverage(session: Session, organisation: str, purpose: str, today: date) -> 
 
 def agreement_purposes(session: Session) -> Sequence[str]:
     return list(session.scalars(select(Agreement.purpose).distinct()))
+
+
+# Statuses a person may set in the web UI; "withdrawn" belongs to the YAML (taken out).
+EDITABLE_STATUSES: tuple[str, ...] = tuple(s for s in AGREEMENT_STATUSES if s != "withdrawn")
+
+
+class AgreementEditError(ValueError):
+    """An edit that cannot be made as asked; phrased for the user."""
+
+
+def get_agreement(session: Session, name: str) -> Agreement | None:
+    return session.scalars(
+        select(Agreement)
+        .where(Agreement.name == name)
+        .options(selectinload(Agreement.parties), selectinload(Agreement.shares))
+    ).first()
+
+
+def edit_agreement(
+    session: Session,
+    actor: str,
+    agreement: Agreement,
+    status: str,
+    review_date: date | None,
+) -> list[str]:
+    """Change an agreement's status and review date (flushed, not committed); returns
+    what changed, in words. The caller has asked the gate ("agreement.edit")."""
+    if status not in EDITABLE_STATUSES:
+        raise AgreementEditError("choose one of the statuses: " + ", ".join(EDITABLE_STATUSES))
+    if agreement.status == "withdrawn":
+        raise AgreementEditError(
+            "this agreement was taken out of joinedup.yaml; put it back there to change it"
+        )
+    if agreement.declared_status is None:  # synced before the YAML's values were kept
+        agreement.declared_status = agreement.status
+        agreement.declared_review_date = agreement.review_date
+    changed: list[str] = []
+    if status != agreement.status:
+        changed.append(f"status {agreement.status} to {status}")
+        agreement.status = status
+    if review_date != agreement.review_date:
+        before = agreement.review_date.isoformat() if agreement.review_date else "none"
+        after = review_date.isoformat() if review_date else "none"
+        changed.append(f"review date {before} to {after}")
+        agreement.review_date = review_date
+    session.flush()
+    if changed:
+        record_event(
+            session, actor, "agreement.edit", f"agreement:{agreement.name}",
+            "audit_oversight", "allowed", detail="; ".join(changed),
+        )  # fmt: skip
+    return changed

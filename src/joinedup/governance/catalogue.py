@@ -9,14 +9,27 @@ a column mapping in joinedup.yaml overrides either. Health is special category d
 Schedule 1 condition); crime is criminal offence data (Art 10, DPA 2018 s10 and Sch 1).
 The catalogue says where those conditions are missing, so a gap is seen before a run.
 Name keywords are a prompt for a person to confirm, never proof.
+
+A data owner or admin may also edit the catalogue in the web UI (`edit_catalogue`):
+the edits are kept in the store and laid over the YAML (`build_catalogue(config,
+edits)`), so a correction is seen at once; copy it into joinedup.yaml to make it part of
+the reviewed config. Removing an edit (an empty value) returns to the YAML's value.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import get_args
 
-from joinedup.config import ColumnMapping, HubConfig, SourceConfig
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from joinedup.config import ColumnMapping, HubConfig, PersonalDataCategory, SourceConfig
+from joinedup.governance.audit import record_event
+from joinedup.store.base import utcnow
+from joinedup.store.catalogue import CatalogueEdit
 
 CATEGORY_BY_FIELD: dict[str, str] = {
     **dict.fromkeys(("title", "first_name", "middle_names", "surname", "full_name"), "names"),
@@ -111,10 +124,93 @@ def _gaps(source: SourceConfig, categories: set[str]) -> list[str]:
     return gaps
 
 
-def build_catalogue(config: HubConfig) -> list[SourceEntry]:
+# What may be edited on a source, and the categories a column may be given.
+SOURCE_ATTRIBUTES = ("owner", "steward", "classification", "lawful_basis", "retention", "refresh")
+CATEGORIES: tuple[str, ...] = get_args(PersonalDataCategory)
+
+
+class CatalogueEditError(ValueError):
+    """An edit that cannot be made as asked; phrased for the user."""
+
+
+def catalogue_edits(session: Session) -> list[CatalogueEdit]:
+    return list(session.scalars(select(CatalogueEdit).order_by(CatalogueEdit.id)))
+
+
+def edit_catalogue(
+    session: Session,
+    config: HubConfig,
+    actor: str,
+    source: str,
+    column: str,
+    attribute: str,
+    value: str,
+) -> bool:
+    """Record one edit (flushed, not committed); an empty value removes the edit. Returns
+    whether anything changed. The caller has asked the gate ("catalogue.edit")."""
+    cfg = config.sources.get(source)
+    if cfg is None:
+        raise CatalogueEditError("there is no such source")
+    value = " ".join(value.split())[:500]
+    if column:
+        if column not in {m.column for m in cfg.columns} or attribute != "personal_data":
+            raise CatalogueEditError("there is no such column in this source")
+        if value and value not in CATEGORIES:
+            raise CatalogueEditError("choose one of the categories: " + ", ".join(CATEGORIES))
+    elif attribute not in SOURCE_ATTRIBUTES:
+        raise CatalogueEditError("that is not something the catalogue records")
+    existing = session.scalar(
+        select(CatalogueEdit).where(
+            CatalogueEdit.source == source,
+            CatalogueEdit.column == column,
+            CatalogueEdit.attribute == attribute,
+        )
+    )
+    if existing is not None and existing.value == value:
+        return False
+    if not value:
+        if existing is None:
+            return False
+        session.delete(existing)
+    elif existing is None:
+        session.add(CatalogueEdit(source=source, column=column, attribute=attribute,
+                                  value=value, edited_by=actor))  # fmt: skip
+    else:
+        existing.value, existing.edited_by, existing.edited_at = value, actor, utcnow()
+    session.flush()
+    where = f"catalogue:{source}" + (f".{column}" if column else "")
+    record_event(
+        session, actor, "catalogue.edit", where[:200], "audit_oversight", "allowed",
+        detail=f"{attribute} {'set' if value else 'returned to the YAML'}",
+    )  # fmt: skip
+    return True
+
+
+def _with_edits(source: SourceConfig, edits: Sequence[CatalogueEdit]) -> SourceConfig:
+    mine = [e for e in edits if e.source == source.name]
+    if not mine:
+        return source
+    changes = {e.attribute: e.value for e in mine if not e.column}
+    categories = {e.column: e.value for e in mine if e.column}
+    columns = [
+        m.model_copy(update={"personal_data": categories[m.column]})
+        if m.column in categories
+        else m
+        for m in source.columns
+    ]
+    return source.model_copy(update={**changes, "columns": columns})
+
+
+def build_catalogue(config: HubConfig, edits: Sequence[CatalogueEdit] = ()) -> list[SourceEntry]:
     entries: list[SourceEntry] = []
-    for source in config.sources.values():
-        columns = tuple(classify_column(m) for m in source.columns)
+    for declared in config.sources.values():
+        source = _with_edits(declared, edits)
+        columns = tuple(
+            replace(entry, found_by="edited in the web UI")
+            if any(e.source == source.name and e.column == entry.column for e in edits)
+            else entry
+            for entry in (classify_column(m) for m in source.columns)
+        )
         categories = {c.category for c in columns if c.category}
         entries.append(
             SourceEntry(

@@ -12,7 +12,7 @@ approves or rejects it. An approved correction:
 
 An erasure is recorded as a suppression of the entity: every later run drops the
 person's records and everything derived from them (`apply_suppressions`), and the pages
-leave the person out of the served run at once (`suppressed_entities`). The sources
+leave the person out of the served run at once (governance/erasure.py). The sources
 keep their own copies until their owners erase them; that is the honest limit of a hub.
 
 Every step goes through the one gate and is audited with ids only: the new value of a
@@ -31,6 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from joinedup.governance.audit import record_event
+from joinedup.governance.erasure import erased_rows
 from joinedup.governance.policy import Actor, PermissionDenied, authorise
 from joinedup.link.golden import DEFAULT_SURVIVORSHIP
 from joinedup.store.base import utcnow
@@ -261,9 +262,10 @@ def suppressed_entities(session: Session) -> set[str]:
 def apply_suppressions(con: duckdb.DuckDBPyConnection, entity_ids: Iterable[str]) -> int:
     """Drop erased people from this run's derived tables; returns records dropped.
 
-    Every table with an `entity_id` or `record_id` column loses the person's rows; matches
-    lose any finding whose subject, evidence or other people include them; the typed
-    source tables lose the person's rows, so nothing rebuilt from them brings them back.
+    The rows dropped are those `erasure.erased_rows` names, the same rows the served run
+    hides from readers at once. Every table with an `entity_id` or `record_id` column
+    loses the person's rows; matches lose any finding whose subject, evidence or other
+    people include them; the typed source tables lose the person's rows, so nothing rebuilt from them brings them back.
     """
     ids = sorted(set(entity_ids))
     if not ids:
@@ -289,19 +291,9 @@ def apply_suppressions(con: duckdb.DuckDBPyConnection, entity_ids: Iterable[str]
             r[0]: r[1]
             for r in con.execute(f'DESCRIBE "{table}"').fetchall()  # noqa: S608
         }
-        if table == "matches":
-            con.execute(
-                "DELETE FROM matches WHERE subject_record_id IN (SELECT record_id FROM "
-                "_erased_records) OR list_has_any(coalesce(evidence_records, []), "
-                "(SELECT coalesce(list(record_id), []) FROM _erased_records)) OR "
-                "list_has_any(coalesce(other_entities, []), (SELECT list(entity_id) FROM _erased))"
-            )
-        elif "entity_id" in columns and columns["entity_id"] == "VARCHAR":
-            con.execute(f'DELETE FROM "{table}" WHERE entity_id IN (SELECT entity_id FROM _erased)')
-        if "record_id" in columns and table != "records":
-            con.execute(
-                f'DELETE FROM "{table}" WHERE record_id IN (SELECT record_id FROM _erased_records)'
-            )
+        condition = erased_rows(table, columns)
+        if condition is not None and table != "records":
+            con.execute(f'DELETE FROM "{table}" WHERE {condition}')  # noqa: S608
     # The records table last: the others were found through it.
     con.execute("DELETE FROM records WHERE record_id IN (SELECT record_id FROM _erased_records)")
     con.execute("DROP TABLE _erased")

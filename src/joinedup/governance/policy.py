@@ -108,6 +108,13 @@ ACTIONS: dict[str, ActionRule] = {
         frozenset(PURPOSES),
         "see the hub's reports",
     ),
+    # Starting a pipeline run from the web or the API (web/runner.py): no personal data is
+    # read, but a run changes what everyone sees, so it is for the hub's operators.
+    "run.start": ActionRule(
+        frozenset({"admin", "data_owner"}),
+        frozenset(PURPOSES),
+        "start a pipeline run",
+    ),
     # Corrections and erasure (governance/corrections.py): staff who see a person's
     # details may propose a correction; a data steward (admin or DPO) reviews it and
     # records erasures; all for the purpose of putting records right.
@@ -125,6 +132,23 @@ ACTIONS: dict[str, ActionRule] = {
         STEWARD_ROLES,
         frozenset({"error_correction"}),
         "record the erasure of a person's data",
+    ),
+    # Governance itself (web/routers/governance.py): the trail names who looked at whom,
+    # so reading it is oversight; changing an agreement or the catalogue is too.
+    "audit.view": ActionRule(
+        STEWARD_ROLES,
+        frozenset({"audit_oversight"}),
+        "read the audit trail",
+    ),
+    "agreement.edit": ActionRule(
+        STEWARD_ROLES,
+        frozenset({"audit_oversight"}),
+        "change a data sharing agreement's status or review date",
+    ),
+    "catalogue.edit": ActionRule(
+        frozenset({"admin", "data_owner"}),
+        frozenset({"audit_oversight"}),
+        "change the catalogue",
     ),
 }
 

@@ -31,6 +31,11 @@ class Agreement(Base):
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date, default=None)
     review_date: Mapped[date | None] = mapped_column(Date, default=None)
+    # What joinedup.yaml last said of the two things the web UI may change (status and
+    # review date): a sync changes them only when the YAML's value itself changed, so
+    # the latest change wins, wherever it was made (governance/agreements.py).
+    declared_status: Mapped[str | None] = mapped_column(String(20), default=None)
+    declared_review_date: Mapped[date | None] = mapped_column(Date, default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     parties: Mapped[list[AgreementParty]] = relationship(

@@ -3,6 +3,7 @@
 from joinedup.store.agreements import Agreement, AgreementParty, AgreementShare
 from joinedup.store.audit import AuditEvent, AuditHead
 from joinedup.store.cases import Case, CaseNote
+from joinedup.store.catalogue import CatalogueEdit
 from joinedup.store.corrections import Correction, CorrectionNotice, Suppression
 from joinedup.store.review import LinkModel, LinkModelUse, ReviewLabel
 from joinedup.store.runs import QualityResult, Run, SourceRun
@@ -16,6 +17,7 @@ __all__ = [
     "AuditHead",
     "Case",
     "CaseNote",
+    "CatalogueEdit",
     "Correction",
     "CorrectionNotice",
     "LinkModel",

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from starlette.responses import Response
 
 from joinedup.governance.audit import record_event
-from joinedup.governance.corrections import CORRECTION_PURPOSE, suppressed_entities
+from joinedup.governance.corrections import CORRECTION_PURPOSE
 from joinedup.governance.policy import can
 from joinedup.link.explain import explain_links
 from joinedup.web import reads
@@ -158,8 +158,7 @@ def search(
         return denied_page(request, decision)
     if not hub.has_run():
         return _no_run(request, "Find a person")
-    erased = suppressed_entities(db)
-    candidates = [c for c in hub.lookup(limit=10, **given) if c.entity_id not in erased]
+    candidates = hub.lookup(limit=10, **given)  # erased people are already left out
     con = reads.served_cursor(hub)
     try:
         names = reads.entity_names(con, [c.entity_id for c in candidates])
@@ -180,8 +179,6 @@ def person_page(
         return denied_page(request, decision)
     if not hub.has_run():
         return _no_run(request, "Person")
-    if entity_id in suppressed_entities(db):  # erased: left out of every read
-        raise HTTPException(status_code=404)
     con = reads.served_cursor(hub)
     try:
         ids = reads.person_record_ids(con, entity_id)

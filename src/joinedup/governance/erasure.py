@@ -1,0 +1,93 @@
+"""Erasure on the read side: the served run as if erased people had never been there.
+
+A recorded erasure (a suppression, store/corrections.py) must take effect at once, not
+only from the next run. The served run's file is read-only and shared by every reader,
+so it is not rewritten; instead every reader of it gets a connection on which each table
+is a view that leaves out the rows of erased people (`served_connection`). The hub's
+`connect()` and the web's cursors both open the run through here, so the match list,
+match and person pages, the API, the people search and every export see the same thing.
+
+`erased_rows` says which rows of a table belong to an erased person. Later runs delete
+exactly those rows (corrections.apply_suppressions), so a run after an erasure and the
+served run before it show the same hub.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import duckdb
+
+from joinedup.engine import analytical
+
+SERVED_CATALOG = "served_run"
+
+
+def erased_rows(table: str, columns: Mapping[str, str]) -> str | None:
+    """A SQL condition true for the rows of `table` (column -> type) that belong to an
+    erased person, given tables `_erased` (entity_id) and `_erased_records` (record_id);
+    None when the table holds nothing keyed by person or record."""
+    parts: list[str] = []
+    if table == "matches":
+        parts.append(
+            "subject_record_id IN (SELECT record_id FROM _erased_records) OR "
+            "list_has_any(coalesce(evidence_records, []), "
+            "(SELECT coalesce(list(record_id), []) FROM _erased_records)) OR "
+            "list_has_any(coalesce(other_entities, []), "
+            "(SELECT coalesce(list(entity_id), []) FROM _erased))"
+        )
+    elif columns.get("entity_id") == "VARCHAR":
+        parts.append("entity_id IN (SELECT entity_id FROM _erased)")
+    if "record_id" in columns and table != "matches":
+        parts.append("record_id IN (SELECT record_id FROM _erased_records)")
+    if not parts:
+        return None
+    return "coalesce(" + " OR ".join(f"({p})" for p in parts) + ", false)"
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def served_connection(path: Path, erased: Iterable[str]) -> duckdb.DuckDBPyConnection:
+    """A read-only view of the run at `path` without the people in `erased`.
+
+    With nobody erased it is the plain read-only connection. Otherwise it is an
+    in-memory database with the run attached read-only and one view per table of the
+    run, under the table's own name, so every query runs unchanged. Cursors of the
+    returned connection share its views.
+    """
+    ids = sorted(set(erased))
+    if not ids:
+        return analytical.connect(path, read_only=True)
+    con = duckdb.connect()
+    try:
+        con.execute("SET preserve_insertion_order = false")
+        literal = str(path).replace("'", "''")
+        con.execute(f"ATTACH '{literal}' AS {SERVED_CATALOG} (READ_ONLY)")
+        run = f"{SERVED_CATALOG}.main"
+        con.execute(
+            "CREATE TABLE _erased AS SELECT unnest(?::VARCHAR[]) AS entity_id", [ids]
+        )
+        con.execute(
+            "CREATE TABLE _erased_records AS SELECT record_id FROM "
+            f"{run}.record_entities WHERE entity_id IN (SELECT entity_id FROM _erased)"
+        )
+        columns: dict[str, dict[str, str]] = {}
+        for table, column, kind in con.execute(
+            "SELECT table_name, column_name, data_type FROM duckdb_columns() "
+            "WHERE database_name = ? AND schema_name = 'main' ORDER BY table_name",
+            [SERVED_CATALOG],
+        ).fetchall():
+            columns.setdefault(table, {})[column] = kind
+        for table, cols in columns.items():
+            condition = erased_rows(table, cols)
+            where = f" WHERE NOT {condition}" if condition else ""
+            con.execute(
+                f"CREATE VIEW {_quote(table)} AS SELECT * FROM {run}.{_quote(table)}{where}"
+            )
+    except BaseException:
+        con.close()
+        raise
+    return con
