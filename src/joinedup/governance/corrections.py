@@ -265,7 +265,8 @@ def apply_suppressions(con: duckdb.DuckDBPyConnection, entity_ids: Iterable[str]
     The rows dropped are those `erasure.erased_rows` names, the same rows the served run
     hides from readers at once. Every table with an `entity_id` or `record_id` column
     loses the person's rows; matches lose any finding whose subject, evidence or other
-    people include them; the typed source tables lose the person's rows, so nothing rebuilt from them brings them back.
+    people include them; the typed source tables lose the person's rows, so nothing
+    rebuilt from them brings them back.
     """
     ids = sorted(set(entity_ids))
     if not ids:
