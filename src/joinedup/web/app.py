@@ -21,7 +21,19 @@ from starlette.responses import Response
 
 from joinedup.store.users import User
 from joinedup.web.deps import CsrfFailed, HubLike, LoginRequired
-from joinedup.web.routers import api, auth, corrections, dashboard, matches, pages
+from joinedup.web.routers import (
+    api,
+    api_runs_reports,
+    auth,
+    corrections,
+    dashboard,
+    governance,
+    matches,
+    pages,
+    report_library,
+    review,
+    runs,
+)
 from joinedup.web.routers import reports as report_pages
 from joinedup.web.routers.api import ApiError
 from joinedup.web.sessions import (
@@ -200,7 +212,13 @@ def create_app(hub: HubLike) -> FastAPI:
     app.include_router(matches.router, include_in_schema=False)
     app.include_router(pages.router, include_in_schema=False)
     app.include_router(corrections.router, include_in_schema=False)
+    app.include_router(review.router, include_in_schema=False)
+    app.include_router(governance.router, include_in_schema=False)
+    app.include_router(governance.api_router)
     app.include_router(report_pages.router, include_in_schema=False)
+    app.include_router(api_runs_reports.router)
+    app.include_router(runs.router, include_in_schema=False)
+    app.include_router(report_library.router, include_in_schema=False)
     return app
 
 

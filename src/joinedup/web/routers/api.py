@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from joinedup.cases.workflow import CaseError, case_for_match, case_states, update_case
-from joinedup.governance.policy import PURPOSES, PermissionDenied
+from joinedup.governance.policy import AGREEMENT_ROLES, PURPOSES, PermissionDenied
 from joinedup.readmodel import MatchSummary
 from joinedup.store.cases import CASE_STATUSES
 from joinedup.store.runs import QualityResult, Run, SourceRun
@@ -128,8 +128,17 @@ class SourceOut(BaseModel):
 
 
 @router.get("/sources", responses=ERRORS)
-def sources(hub: HubDep, db: DbDep, user: ApiUser, limit: Limit = 100, offset: Offset = 0) -> dict:
-    """The sources in the hub's config, with the served run's row counts."""
+def sources(
+    hub: HubDep,
+    db: DbDep,
+    user: ApiUser,
+    owner: Annotated[str | None, Query(max_length=100, description="only this owner's")] = None,
+    classification: Annotated[str | None, Query(max_length=40)] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> dict:
+    """The sources in the hub's config, with the served run's row counts; filter by owner
+    or classification."""
     run = hub.latest_run()
     loads = (
         {s.source: s for s in db.scalars(select(SourceRun).where(SourceRun.run_id == run.id))}
@@ -138,6 +147,10 @@ def sources(hub: HubDep, db: DbDep, user: ApiUser, limit: Limit = 100, offset: O
     )
     items = []
     for name, cfg in hub.config.sources.items():
+        if (owner is not None and cfg.owner != owner) or (
+            classification is not None and cfg.classification != classification
+        ):
+            continue
         load = loads.get(name)
         items.append(
             SourceOut(
@@ -162,11 +175,18 @@ class RunOut(BaseModel):
 
 
 @router.get("/runs", responses=ERRORS)
-def runs(db: DbDep, user: ApiUser, limit: Limit = 50, offset: Offset = 0) -> dict:
-    """Pipeline runs, newest first, failed ones included."""
-    total = db.scalar(select(func.count()).select_from(Run)) or 0
+def runs(
+    db: DbDep,
+    user: ApiUser,
+    status: Annotated[str | None, Query(pattern="^(running|succeeded|failed)$")] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> dict:
+    """Pipeline runs, newest first, failed ones included; filter by status."""
+    query = select(Run) if status is None else select(Run).where(Run.status == status)
+    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = db.scalars(
-        select(Run).order_by(Run.started_at.desc(), Run.id.desc()).limit(limit).offset(offset)
+        query.order_by(Run.started_at.desc(), Run.id.desc()).limit(limit).offset(offset)
     )
     items = [
         RunOut(
@@ -188,16 +208,26 @@ def quality(
     user: ApiUser,
     run_id: Annotated[str | None, Query(max_length=40)] = None,
     source: Annotated[str | None, Query(max_length=100)] = None,
+    field: Annotated[str | None, Query(max_length=100)] = None,
+    dimension: Annotated[str | None, Query(max_length=40)] = None,
+    below: Annotated[float | None, Query(ge=0, le=1, description="scores under this")] = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> dict:
-    """Quality scores per source, field and dimension, for one run (the served one by default)."""
+    """Quality scores per source, field and dimension, for one run (the served one by
+    default); filter by source, field, dimension, or scores below a share."""
     if run_id is None:
         run = hub.latest_run()
         run_id = run.id if run else None
     query = select(QualityResult).where(QualityResult.run_id == run_id)
     if source:
         query = query.where(QualityResult.source == source)
+    if field:
+        query = query.where(QualityResult.field == field)
+    if dimension:
+        query = query.where(QualityResult.dimension == dimension)
+    if below is not None:
+        query = query.where(QualityResult.score < below)
     total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = db.scalars(
         query.order_by(QualityResult.source, QualityResult.id).limit(limit).offset(offset)
@@ -393,6 +423,7 @@ def change_case(
 
 PERSON_FIELDS = tuple(dict.fromkeys(("address", *reads.GOLDEN_GATE_FIELDS)))
 SEARCH_FIELDS = ("first_name", "surname", "date_of_birth", "postcode")
+RECORD_VIEW_FIELDS = ("name", "date_of_birth", "address", "postcode", "uprn")
 
 
 class PersonQuery(BaseModel):
@@ -414,7 +445,9 @@ def search_people(
     details = query.model_dump(exclude={"limit"}, exclude_none=True)
     if not details:
         raise ApiError(400, "bad_request", "Give at least one detail to search by.")
-    _gate(db, user, "records.view", "people:search", purpose, SEARCH_FIELDS)
+    partner = user.role in AGREEMENT_ROLES  # asked source by source (web/reads.py)
+    asked = reads.person_gate_fields(hub.config.sources, partner, SEARCH_FIELDS)
+    _gate(db, user, "records.view", "people:search", purpose, asked)
     if not hub.has_run():
         return _page([], 0, query.limit, 0)
     found = hub.lookup(limit=query.limit, **details)
@@ -439,7 +472,9 @@ def person(
     purpose: Purpose = DEFAULT_PURPOSE,
 ) -> dict:
     """A person: the golden record and the source records behind it."""
-    fields = _gate(db, user, "records.view", f"person:{entity_id}", purpose, PERSON_FIELDS)
+    partner = user.role in AGREEMENT_ROLES  # asked source by source (web/reads.py)
+    asked = reads.person_gate_fields(hub.config.sources, partner, PERSON_FIELDS)
+    fields = _gate(db, user, "records.view", f"person:{entity_id}", purpose, asked)
     if not hub.has_run():
         raise ApiError(404, "not_found", "The hub has no completed run yet.")
     con = reads.served_cursor(hub)
@@ -451,18 +486,24 @@ def person(
         records = hub._record_views(con, ids)  # noqa: SLF001 - the hub's one record reader
     finally:
         con.close()
+    if partner:
+        golden = reads.released_by_source(golden, fields)
+        records = reads.masked_records(records, fields)
+    else:
+        golden = reads.released(golden, fields)
+
+    def shown(record: Any, field: str) -> Any:
+        value = getattr(record, field)
+        return value if partner or field in fields else None
+
     return {
         "entity_id": entity_id,
-        "golden_record": {g["field"]: g["value"] for g in reads.released(golden, fields)},
+        "golden_record": {g["field"]: g["value"] for g in golden},
         "records": [
             {
                 "source": r.source,
                 "record_key": r.record_key,
-                "name": r.name if "name" in fields else None,
-                "date_of_birth": r.date_of_birth if "date_of_birth" in fields else None,
-                "address": r.address if "address" in fields else None,
-                "postcode": r.postcode if "postcode" in fields else None,
-                "uprn": r.uprn if "uprn" in fields else None,
+                **{f: shown(r, f) for f in RECORD_VIEW_FIELDS},
             }
             for r in records
         ],
