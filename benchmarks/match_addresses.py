@@ -7,7 +7,10 @@ localities), corrupts a sample of its addresses with `address-errors` (learned, 
 recording errors with a truth table) plus extra noise, missing postcodes and given UPRNs,
 then runs
 
-* JoinedUp's `resolve_addresses` (normalised exact keys, then uk-address-matcher), and
+* JoinedUp's `resolve_addresses` as the pipeline runs it (normalised exact keys and
+  identifier-anchored rules, uk-address-matcher only for a big residue, the prepared
+  gazetteer read from its cache after the first run), also with the model always on and
+  with the rules alone without the cache, and
 * a reference run of plain uk-address-matcher (its default stages, no thresholds) on the
   same inputs,
 
@@ -394,8 +397,10 @@ def score(answers: pd.DataFrame, messy: pd.DataFrame, gaz: pd.DataFrame) -> dict
 
 
 def run_joinedup(
-    gaz: pd.DataFrame, messy: pd.DataFrame, *, use_model: bool
+    gaz: pd.DataFrame, messy: pd.DataFrame, *, use_model: bool | None, cache_dir: Path | None
 ) -> tuple[pd.DataFrame, float, dict[str, object]]:
+    """One resolution, timed end to end: everything resolve_addresses does (preparing the
+    gazetteer or reading it from the cache, every stage, the output table)."""
     from joinedup.link.places import resolve_addresses
 
     con = duckdb.connect()
@@ -403,14 +408,19 @@ def run_joinedup(
     inp = messy[["record_id", "source", "address", "postcode", "uprn_given"]]  # noqa: F841
     con.execute("CREATE TABLE addresses_to_resolve AS SELECT * FROM inp")
     started = time.perf_counter()
-    summary = resolve_addresses(con, use_model=use_model)
+    summary = resolve_addresses(con, use_model=use_model, cache_dir=cache_dir)
     seconds = time.perf_counter() - started
     out = con.execute("SELECT record_id, uprn, status, method FROM address_matches").df()
     con.close()
     return (
         out,
         seconds,
-        {"by_method": summary.by_method, "seconds_by_step": summary.seconds_by_step},
+        {
+            "by_method": summary.by_method,
+            "seconds_by_step": summary.seconds_by_step,
+            "gazetteer_from_cache": summary.gazetteer_from_cache,
+            "model_ran": summary.model_ran,
+        },
     )
 
 
@@ -482,6 +492,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--gazetteer", type=int, default=100_000, help="gazetteer size")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--model-runs", type=int, default=1, help="runs with the model always on")
     ap.add_argument("--reference-runs", type=int, default=1)
     ap.add_argument("--no-reference", action="store_true")
     ap.add_argument("--out", type=Path, default=RESULTS)
@@ -499,16 +510,38 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     results: dict[str, object] = {}
-    for name, use_model in (("joinedup", True), ("joinedup_rules_only", False)):
-        out, timing = _median_run(
-            name, args.runs, lambda um=use_model: run_joinedup(gaz, messy, use_model=um)
+    with tempfile.TemporaryDirectory(prefix="joinedup-places-cache-") as cache:
+        # The first run prepares the gazetteer and saves it (a new gazetteer, once); the
+        # timed runs after it read it back, as every later pipeline run does.
+        cold, cold_timing = _median_run(
+            "joinedup_first_run",
+            1,
+            lambda: run_joinedup(gaz, messy, use_model=None, cache_dir=Path(cache)),
         )
-        results[name] = {
-            **score(out, messy, gaz),
-            **timing,
-            "addresses_per_second": round(len(messy) / timing["seconds_median"]),
-            "status": out["status"].value_counts().to_dict(),
+        results["joinedup_first_run"] = {
+            **score(cold, messy, gaz),
+            **cold_timing,
+            "addresses_per_second": round(len(messy) / cold_timing["seconds_median"]),
         }
+        variants = (
+            ("joinedup", None, Path(cache)),  # the default: model only for a big residue
+            ("joinedup_model_always", True, Path(cache)),
+            ("joinedup_rules_only_no_cache", False, None),
+        )
+        for name, use_model, cache_dir in variants:
+            out, timing = _median_run(
+                name,
+                args.model_runs if use_model else args.runs,
+                lambda um=use_model, cd=cache_dir: run_joinedup(
+                    gaz, messy, use_model=um, cache_dir=cd
+                ),
+            )
+            results[name] = {
+                **score(out, messy, gaz),
+                **timing,
+                "addresses_per_second": round(len(messy) / timing["seconds_median"]),
+                "status": out["status"].value_counts().to_dict(),
+            }
     if not args.no_reference:
         out, timing = _median_run(
             "uk_address_matcher", args.reference_runs, lambda: run_reference(gaz, messy)

@@ -18,7 +18,10 @@ Stages, in order (the `method` of each output row):
   record ends 'ambiguous' (parent_shell).
 * exact, exact_outcode, exact_district: normalised keys (places_exact).
 * fuzzy: identifier-anchored matching within postcode / street blocks (places_fuzzy).
-* model: uk-address-matcher's pretrained Splink model on what is left (places_model).
+* model: uk-address-matcher's pretrained Splink model on what is left (places_model),
+  by default only when the rules leave at least MODEL_MIN_SHARE of the records and at
+  least MODEL_MIN_RECORDS of them: its fixed set-up costs seconds, and on data like the
+  council's own LLPG the rules leave little it can add (benchmarks/match_addresses.py).
 * parent_shell: the record resolves only to a block of flats ('ambiguous'; candidates
   are the shell and its flats).
 
@@ -26,9 +29,10 @@ Unmatched rows have method NULL. Input: tables `gazetteer` and `addresses_to_res
 `con`. Output: table `address_matches`, exactly one row per input row. Work tables are
 TEMP `_jp_*` and are dropped (also on failure); the `jp_*` temp macros stay on `con`.
 
-Cost: the rule stages are set-based SQL (about 4-5 CPU-seconds for 20,000 records against
-100,000 LLPG rows); the model stage adds Splink's fixed set-up of several seconds however
-few records reach it (benchmarks/match_addresses.py).
+Cost: the rule stages are set-based SQL (a few CPU-seconds for 20,000 records against
+100,000 LLPG rows); the gazetteer's preparation is kept between runs per gazetteer content
+(places_cache) when a cache folder is given; the model stage adds Splink's fixed set-up of
+several seconds however few records reach it (benchmarks/match_addresses.py).
 """
 
 from __future__ import annotations
@@ -36,12 +40,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 
+from joinedup.link.places_cache import prepare_with_cache
 from joinedup.link.places_exact import run_exact
 from joinedup.link.places_fuzzy import run_fuzzy
-from joinedup.link.places_model import run_model
+from joinedup.link.places_model import residue, run_model
 from joinedup.link.places_normalise import install_macros
 from joinedup.link.places_prepare import drop_work_tables, prepare_gazetteer, prepare_inputs
 from joinedup.link.places_settle import create_result_tables
@@ -49,6 +55,10 @@ from joinedup.link.places_settle import create_result_tables
 Progress = Callable[[str, int, int], None]
 
 _STEPS = ("prepare", "given", "exact", "fuzzy", "model", "write")
+
+# the model stage, by default, only for a residue this big (share of all records, count)
+MODEL_MIN_SHARE = 0.05
+MODEL_MIN_RECORDS = 500
 
 
 @dataclass(frozen=True)
@@ -62,6 +72,8 @@ class AddressResolutionSummary:
     by_method: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     seconds_by_step: dict[str, float] = field(default_factory=dict)
+    gazetteer_from_cache: bool = False
+    model_ran: bool = False
 
     @property
     def matched_share(self) -> float:
@@ -72,12 +84,15 @@ def resolve_addresses(
     con: duckdb.DuckDBPyConnection,
     *,
     progress: Progress | None = None,
-    use_model: bool = True,
+    use_model: bool | None = None,
+    cache_dir: Path | None = None,
 ) -> AddressResolutionSummary:
     """Resolve every row of `addresses_to_resolve` against `gazetteer` into `address_matches`.
 
     `progress(step, done, total)` is called as each step finishes (`done` counts steps).
-    `use_model=False` skips the uk-address-matcher stage (faster; fewer matches).
+    `use_model`: True always runs the uk-address-matcher stage on what the rules leave,
+    False never, None (the default) only for a residue of at least MODEL_MIN_SHARE and
+    MODEL_MIN_RECORDS. `cache_dir`: where prepared gazetteers are kept between runs.
     """
     started = last = time.perf_counter()
     seconds_by_step: dict[str, float] = {}
@@ -92,9 +107,10 @@ def resolve_addresses(
 
     install_macros(con)
     create_result_tables(con)
+    model_ran = False
     try:
-        prepare_gazetteer(con)
-        prepare_inputs(con)
+        from_cache = prepare_with_cache(con, cache_dir, prepare_gazetteer)
+        total = prepare_inputs(con)
         tick("prepare")
         _check_given(con)
         tick("given")
@@ -103,14 +119,24 @@ def resolve_addresses(
         tick("exact")
         run_fuzzy(con)
         tick("fuzzy")
+        if use_model is None:
+            left = residue(con)
+            use_model = left >= MODEL_MIN_RECORDS and left >= MODEL_MIN_SHARE * total
         if use_model:
             run_model(con)
+            model_ran = True
         tick("model")
         _write_output(con)
         tick("write")
     finally:
         drop_work_tables(con)
-    return _summary(con, time.perf_counter() - started, seconds_by_step)
+    return _summary(
+        con,
+        time.perf_counter() - started,
+        seconds_by_step,
+        gazetteer_from_cache=from_cache,
+        model_ran=model_ran,
+    )
 
 
 def _check_given(con: duckdb.DuckDBPyConnection) -> None:
@@ -178,7 +204,10 @@ def _write_output(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _summary(
-    con: duckdb.DuckDBPyConnection, seconds: float, seconds_by_step: dict[str, float]
+    con: duckdb.DuckDBPyConnection,
+    seconds: float,
+    seconds_by_step: dict[str, float],
+    **flags: bool,
 ) -> AddressResolutionSummary:
     rows = con.execute(
         "SELECT status, coalesce(method, 'none'), count(*) FROM address_matches GROUP BY ALL"
@@ -196,4 +225,5 @@ def _summary(
         by_method=dict(sorted(by_method.items())),
         seconds=round(seconds, 3),
         seconds_by_step=seconds_by_step,
+        **flags,
     )

@@ -38,17 +38,27 @@ _MODEL_TABLES = ("_jp_m_messy", "_jp_m_canon", "_jp_m_best", "_jp_m_checked")
 log = logging.getLogger(__name__)
 
 
-def run_model(con: duckdb.DuckDBPyConnection) -> int:
-    """Run uk-address-matcher on unsettled records; return records settled."""
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE _jp_m_messy AS
-        SELECT i.rid::VARCHAR AS unique_id,
-               coalesce(nullif(trim(i.addr_nopc), ''), '') AS address_concat,
-               i.pc AS postcode
+_RESIDUE = """
         FROM _jp_in i
         ANTI JOIN _jp_res r USING (rid)
         ANTI JOIN (SELECT rid FROM _jp_shellhit WHERE via = 'stage') s USING (rid)
         WHERE len(i.toks) > 0
+"""
+
+
+def residue(con: duckdb.DuckDBPyConnection) -> int:
+    """How many records the model stage would see now (unsettled, with some text)."""
+    return int(con.execute(f"SELECT count(*) {_RESIDUE}").fetchone()[0])
+
+
+def run_model(con: duckdb.DuckDBPyConnection) -> int:
+    """Run uk-address-matcher on unsettled records; return records settled."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _jp_m_messy AS
+        SELECT i.rid::VARCHAR AS unique_id,
+               coalesce(nullif(trim(i.addr_nopc), ''), '') AS address_concat,
+               i.pc AS postcode
+        {_RESIDUE}
     """)
     n = con.execute("SELECT count(*) FROM _jp_m_messy").fetchone()[0]
     if n == 0:

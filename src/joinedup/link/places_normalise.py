@@ -128,6 +128,9 @@ UNIT_WORDS = (
     "BASEMENT", "MAISONETTE",
 )  # fmt: skip
 
+# a word that every _FLOORS pattern contains
+_FLOOR_GUARD = r"\b(FLOOR|FLR|FL|BASEMENT|GFF?|FFF?|SFF?|TFF?)\b"
+
 # a UK postcode anywhere in a string (outward code, optional space, inward code)
 POSTCODE_RE = r"\b[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}\b"
 
@@ -153,7 +156,8 @@ def _sql_str(s: str) -> str:
 
 
 def _clean_sql(arg: str) -> str:
-    """SQL expression: the cleaned, space-separated upper-case text of `arg`."""
+    """SQL expression: the cleaned upper-case text of `arg`, words separated by one or
+    more spaces (jp_tokens drops the empty words)."""
     expr = f"upper(coalesce({arg}, ''))"
     expr = f"replace({expr}, '''', '')"
     expr = f"regexp_replace({expr}, '([0-9]) *- *([0-9])', '\\1-\\2', 'g')"
@@ -162,9 +166,15 @@ def _clean_sql(arg: str) -> str:
     expr = f"regexp_replace({expr}, '\\b([0-9]+) ([A-Z])\\b', '\\1\\2', 'g')"
     expr = f"regexp_replace({expr}, {_sql_str(_JOINED_RE)}, '\\1 \\2', 'g')"
     expr = f"regexp_replace({expr}, {_sql_str(_JOINED_UNIT_RE)}, '\\1 \\2', 'g')"
+    floors = "x"
     for pattern, repl in _FLOORS:
-        expr = f"regexp_replace({expr}, {_sql_str(pattern)}, {_sql_str(repl)}, 'g')"
-    return f"trim(regexp_replace({expr}, '\\s+', ' ', 'g'))"
+        floors = f"regexp_replace({floors}, {_sql_str(pattern)}, {_sql_str(repl)}, 'g')"
+    # Most addresses name no floor: test once and run the floor chain only when one may be
+    # there (the one-element list makes `expr` be computed once, not three times).
+    return (
+        f"list_transform([{expr}], x -> CASE WHEN regexp_matches(x, {_sql_str(_FLOOR_GUARD)})"
+        f" THEN {floors} ELSE x END)[1]"
+    )
 
 
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:

@@ -297,15 +297,18 @@ def _fix_word_typos(con: duckdb.DuckDBPyConnection) -> None:
           AND w NOT IN (SELECT w FROM known) AND w NOT IN ({units})
         GROUP BY w HAVING count(*) = 1
     """)
-    if not con.execute("SELECT count(*) FROM _jp_fix").fetchone()[0]:
+    slips = [w for (w,) in con.execute("SELECT w FROM _jp_fix ORDER BY w").fetchall()]
+    if not slips:
         return
-    con.execute("""
+    # the words are [A-Z]+ only, so they are safe inside the pattern
+    pattern = r"\b(" + "|".join(slips) + r")\b"
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _jp_fixed AS
         WITH parts AS (
             SELECT rid, unnest(regexp_split_to_array(addr_up, '\\s+')) AS w,
                    unnest(range(len(regexp_split_to_array(addr_up, '\\s+')))) AS pos
             FROM _jp_raw
-            WHERE regexp_split_to_array(addr_up, '[^A-Z]+') && (SELECT list(w) FROM _jp_fix)
+            WHERE regexp_matches(addr_up, '{pattern}')
         )
         SELECT rid, string_agg(
                    coalesce(f.v || regexp_extract(p.w, '[^A-Z]+$'), p.w), ' ' ORDER BY pos)
