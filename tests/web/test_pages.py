@@ -126,7 +126,7 @@ def test_person_search_is_a_post_and_finds_the_person(demo_hub: Hub, as_user) ->
         },
     )
     assert found.status_code == 200
-    assert f'href="/people/{entity_id}"' in found.text
+    assert f'href="/people/{entity_id}?purpose=fraud_investigation"' in found.text
     bad = ivy.post(
         "/people", data={"date_of_birth": "17/05/1980", "csrf_token": csrf_from(form.text)}
     )

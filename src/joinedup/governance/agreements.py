@@ -293,3 +293,59 @@ def edit_agreement(
             "audit_oversight", "allowed", detail="; ".join(changed),
         )  # fmt: skip
     return changed
+
+
+@dataclass(frozen=True)
+class AgreementView:
+    """An agreement as pages and the API show it: plain values, judged against today."""
+
+    name: str
+    title: str
+    purpose: str
+    purpose_label: str
+    status: str
+    state: EffectiveState
+    start: date
+    end: date | None
+    review: date | None
+    review_overdue: bool
+    parties: tuple[tuple[str, str, str | None], ...]  # organisation, Art 6 basis, Art 9
+    shares: tuple[tuple[str, tuple[str, ...]], ...]  # source, its fields
+
+    @property
+    def organisations(self) -> tuple[str, ...]:
+        return tuple(p[0] for p in self.parties)
+
+
+def agreement_view(agreement: Agreement, today: date) -> AgreementView:
+    by_source: dict[str, list[str]] = {}
+    for share in agreement.shares:
+        by_source.setdefault(share.source, []).append(share.field)
+    return AgreementView(
+        name=agreement.name,
+        title=agreement.title,
+        purpose=agreement.purpose,
+        purpose_label=PURPOSES.get(agreement.purpose, agreement.purpose),
+        status=agreement.status,
+        state=effective_state(agreement, today),
+        start=agreement.start_date,
+        end=agreement.end_date,
+        review=agreement.review_date,
+        review_overdue=review_overdue(agreement, today),
+        parties=tuple(
+            (p.organisation, p.lawful_basis, p.special_category_condition)
+            for p in agreement.parties
+        ),
+        shares=tuple((source, tuple(fields)) for source, fields in by_source.items()),
+    )
+
+
+def visible_agreements(
+    session: Session, organisation: str | None, partner: bool, today: date
+) -> list[AgreementView]:
+    """Every agreement for the council's staff; a partner's user sees only those that
+    name their organisation as a party (and none if their account names none)."""
+    views = [agreement_view(a, today) for a in list_agreements(session)]
+    if not partner:
+        return views
+    return [v for v in views if organisation and organisation in v.organisations]

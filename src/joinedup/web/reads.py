@@ -194,3 +194,61 @@ def entity_names(con: Any, entity_ids: list[str]) -> dict[str, dict[str, Any]]:
         [entity_ids],
     )
     return {r["entity_id"]: r for r in rows}
+
+
+# --- what a partner's user may see of a person ---------------------------------------------
+# A partner is released fields source by source (governance/policy.py): an agreement that
+# shares council tax names does not release the names another source holds. So for them
+# the pages ask the gate about each source's fields and show each value only when its own
+# source's field was released. The council's own staff are asked about the view's fields.
+
+PARTNER_FIELDS = ("record_key", "name", "date_of_birth", "address", "postcode", "uprn")
+
+
+def person_gate_fields(
+    sources: Any, per_source: bool, staff_fields: tuple[str, ...]
+) -> tuple[str, ...]:
+    """The fields to ask the gate about: `staff_fields`, or each source's own fields."""
+    if not per_source:
+        return staff_fields
+    return tuple(f"{source}.{field}" for source in sources for field in PARTNER_FIELDS)
+
+
+def visible(fields: set[str], source: str, field: str) -> bool:
+    """Whether a value of `field` from `source` was released."""
+    return field in fields or f"{source}.{field}" in fields
+
+
+def gate_name(field: str) -> str:
+    return "name" if field in _NAME_PARTS else field
+
+
+def released_by_source(golden: list[dict[str, Any]], fields: set[str]) -> list[dict[str, Any]]:
+    """Golden fields whose value came from a source whose field was released."""
+    return [g for g in golden if visible(fields, str(g["source"]), gate_name(g["field"]))]
+
+
+def masked_records(records: list[Any], fields: set[str]) -> list[Any]:
+    """Each record with only its source's released fields; records of sources with none
+    released are left out (that a source holds a record is itself personal data)."""
+    from dataclasses import replace
+
+    shown = []
+    for r in records:
+        keep = {f for f in PARTNER_FIELDS if visible(fields, r.source, f)}
+        if not keep:
+            continue
+        shown.append(
+            replace(
+                r,
+                record_key=r.record_key if "record_key" in keep else "–",
+                entity_id=r.entity_id,
+                name=r.name if "name" in keep else None,
+                date_of_birth=r.date_of_birth if "date_of_birth" in keep else None,
+                address=r.address if "address" in keep else None,
+                postcode=r.postcode if "postcode" in keep else None,
+                uprn=r.uprn if "uprn" in keep else None,
+                details={},
+            )
+        )
+    return shown

@@ -16,11 +16,12 @@ from starlette.responses import Response
 
 from joinedup.governance.audit import record_event
 from joinedup.governance.corrections import CORRECTION_PURPOSE
-from joinedup.governance.policy import can
+from joinedup.governance.policy import AGREEMENT_ROLES, PURPOSES, can
 from joinedup.link.explain import explain_links
 from joinedup.web import reads
 from joinedup.web.charts import trend_svg, waterfall_svg
 from joinedup.web.deps import DEFAULT_PURPOSE, DbDep, HubDep, UserDep, csrf_protect, gate
+from joinedup.web.routers.governance import chosen_purpose
 from joinedup.web.routers.matches import denied_page
 from joinedup.web.templating import render
 
@@ -97,7 +98,9 @@ def source_page(request: Request, name: str, hub: HubDep, user: UserDep, db: DbD
 def property_page(request: Request, uprn: str, hub: HubDep, user: UserDep, db: DbDep) -> Response:
     if not uprn.isdigit() or len(uprn) > 12:
         raise HTTPException(status_code=404)
-    decision = gate(db, user, "records.view", f"property:{uprn}", DEFAULT_PURPOSE, PROPERTY_FIELDS)
+    # A household mixes every source's records: derived, so no agreement releases it.
+    asked = ("households.occupants",) if user.role in AGREEMENT_ROLES else PROPERTY_FIELDS
+    decision = gate(db, user, "records.view", f"property:{uprn}", DEFAULT_PURPOSE, asked)
     if not decision.allowed:
         return denied_page(request, decision)
     if not hub.has_run():
@@ -120,9 +123,23 @@ def property_page(request: Request, uprn: str, hub: HubDep, user: UserDep, db: D
     return render(request, "property.html", context)
 
 
+def _people_context(db: Any, user: Any, purpose: str, form: dict[str, str]) -> dict[str, Any]:
+    return {
+        "title": "Find a person",
+        "form": form,
+        "results": None,
+        "purpose": chosen_purpose(db, user, purpose),
+        "purposes": PURPOSES,
+    }
+
+
+def _person_fields(hub: Any, user: Any) -> tuple[str, ...]:
+    return reads.person_gate_fields(hub.config.sources, user.role in AGREEMENT_ROLES, PERSON_FIELDS)
+
+
 @router.get("/people")
-def search_page(request: Request, user: UserDep) -> Response:
-    return render(request, "people.html", {"title": "Find a person", "form": {}, "results": None})
+def search_page(request: Request, user: UserDep, db: DbDep, purpose: str = "") -> Response:
+    return render(request, "people.html", _people_context(db, user, purpose, {}))
 
 
 @router.post("/people", dependencies=[Depends(csrf_protect)])
@@ -135,6 +152,7 @@ def search(
     surname: Annotated[str, Form(max_length=100)] = "",
     date_of_birth: Annotated[str, Form(max_length=10)] = "",
     postcode: Annotated[str, Form(max_length=10)] = "",
+    purpose: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     form = {
         "first_name": first_name.strip(),
@@ -143,7 +161,9 @@ def search(
         "postcode": postcode.strip(),
     }
     given = {k: v for k, v in form.items() if v}
-    context: dict[str, Any] = {"title": "Find a person", "form": form, "results": None}
+    context = _people_context(db, user, purpose, form)
+    purpose = context["purpose"]
+    partner = user.role in AGREEMENT_ROLES
     if not given:
         context["error"] = "Enter at least one detail: a name, a date of birth or a postcode."
         return render(request, "people.html", context, status_code=400)
@@ -153,7 +173,8 @@ def search(
         except ValueError:
             context["error"] = "Enter the date of birth as year-month-day, like 1980-05-17."
             return render(request, "people.html", context, status_code=400)
-    decision = gate(db, user, "records.view", "people:search", DEFAULT_PURPOSE, SEARCH_FIELDS)
+    asked = _person_fields(hub, user) if partner else SEARCH_FIELDS
+    decision = gate(db, user, "records.view", "people:search", purpose, asked)
     if not decision.allowed:
         return denied_page(request, decision)
     if not hub.has_run():
@@ -161,22 +182,38 @@ def search(
     candidates = hub.lookup(limit=10, **given)  # erased people are already left out
     con = reads.served_cursor(hub)
     try:
-        names = reads.entity_names(con, [c.entity_id for c in candidates])
+        ids = [c.entity_id for c in candidates]
+        if partner:  # only what each candidate's sources let this partner see
+            fields = set(decision.fields)
+            names = {
+                i: {
+                    g["field"]: g["value"]
+                    for g in reads.released_by_source(reads.golden_fields(con, i), fields)
+                }
+                for i in ids
+            }
+        else:
+            names = reads.entity_names(con, ids)
     finally:
         con.close()
     context["results"] = [(c, names.get(c.entity_id, {})) for c in candidates]
+    context["partner"] = partner
     return render(request, "people.html", context)
 
 
 @router.get("/people/{entity_id}")
 def person_page(
-    request: Request, entity_id: str, hub: HubDep, user: UserDep, db: DbDep
+    request: Request, entity_id: str, hub: HubDep, user: UserDep, db: DbDep, purpose: str = ""
 ) -> Response:
     if not entity_id.isalnum() or len(entity_id) > 40:
         raise HTTPException(status_code=404)
-    decision = gate(db, user, "records.view", f"person:{entity_id}", DEFAULT_PURPOSE, PERSON_FIELDS)
+    purpose = chosen_purpose(db, user, purpose)
+    partner = user.role in AGREEMENT_ROLES
+    asked = _person_fields(hub, user)
+    decision = gate(db, user, "records.view", f"person:{entity_id}", purpose, asked)
     if not decision.allowed:
         return denied_page(request, decision)
+    fields = set(decision.fields)
     if not hub.has_run():
         return _no_run(request, "Person")
     con = reads.served_cursor(hub)
@@ -184,11 +221,19 @@ def person_page(
         ids = reads.person_record_ids(con, entity_id)
         if not ids:
             raise HTTPException(status_code=404)
-        golden = reads.released(reads.golden_fields(con, entity_id), set(decision.fields))
+        golden = reads.golden_fields(con, entity_id)
         records = hub._record_views(con, ids)  # noqa: SLF001 - the hub's one record reader
-        links = explain_links(con, ids)
+        links = explain_links(con, ids) if "link_reasons" in fields else []
     finally:
         con.close()
+    if partner:
+        golden = reads.released_by_source(golden, fields)
+        records = reads.masked_records(records, fields)
+        # The template shows a column when any record may show it.
+        fields = {f for f in reads.PARTNER_FIELDS if any(reads.visible(fields, r.source, f)
+                                                         for r in records)}  # fmt: skip
+    else:
+        golden = reads.released(golden, fields)
     timeline = sorted(
         (
             (value, label, r.source, r.record_key)
@@ -204,7 +249,10 @@ def person_page(
         "links": links,
         "timeline": timeline,
         "waterfall": waterfall_svg,
-        "fields": set(decision.fields),
+        "fields": fields,
+        "partner": partner,
+        "purpose": purpose,
+        "purposes": PURPOSES,
         "can_correct": can(user, "correction.submit", CORRECTION_PURPOSE),
     }
     return render(request, "person.html", context)
