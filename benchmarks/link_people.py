@@ -374,6 +374,8 @@ def main() -> None:
                 row["joinedup"]["seconds"] / row["reference"]["seconds"], 3
             )
         table.append(row)
+    if args.prepare_only:
+        return
     report = {
         "benchmark": "link_people",
         "command": " ".join([os.path.relpath(sys.executable), *sys.argv]),

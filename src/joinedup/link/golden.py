@@ -59,43 +59,56 @@ def build_golden_records(
         raise ValueError(f"unknown survivorship rule(s) {unknown}; use one of {list(RULES)}")
     present = {r[0] for r in con.execute("DESCRIBE records").fetchall()}
     fields = [f for f in rules if f in present or f == "uprn"]
-    unpivots = []
-    for name in fields:
-        column = "e.uprn" if name == "uprn" else f"r.{name}"
-        unpivots.append(
-            f"SELECT e.entity_id, '{name}' AS field, CAST({column} AS VARCHAR) AS value, "
-            f"r.source, r.record_id, coalesce(r.start_date, r.snapshot_date) AS seen "
-            f"FROM records r JOIN record_entities e USING (record_id) "
-            f"WHERE e.entity_id IS NOT NULL AND {column} IS NOT NULL"
-        )
+    # One join of records to entities, one unpivot to (field, value) rows: per-field
+    # unions would join the records once per field.
+    columns = ", ".join(
+        f"CAST({'e.uprn' if name == 'uprn' else f'r.{name}'} AS VARCHAR) AS {name}"
+        for name in fields
+    )
     trust = list(source_trust)
     rule_case = " ".join(f"WHEN '{f}' THEN '{rules[f]}'" for f in fields)
+    # Each rule is an order over (trust, newest seen, support); one sort key per rule so a
+    # single arg_min picks the winner (rather than a window sort per rule).
+    keys = {"trust": "trust", "seen": "-coalesce(seen_days, -1e9)", "support": "-support"}
+    sort_key = {
+        rule: "[" + ", ".join(keys[k.split()[0]] for k in _ORDER[rule].split(", ")) + "]"
+        for rule in RULES
+    }
     con.execute(
         f"""
         CREATE OR REPLACE TABLE golden_records AS
-        WITH vals AS ({" UNION ALL ".join(unpivots)}),
+        WITH wide AS (
+            SELECT e.entity_id, r.source, r.record_id,
+                   coalesce(r.start_date, r.snapshot_date) AS seen, {columns}
+            FROM records r JOIN record_entities e USING (record_id)
+            WHERE e.entity_id IS NOT NULL
+        ),
+        vals AS (
+            UNPIVOT wide ON {", ".join(fields)} INTO NAME field VALUE value
+        ),
         scored AS (
             SELECT v.*,
                    coalesce(list_position(?::VARCHAR[], v.source), 1000000) AS trust,
                    count(*) OVER (PARTITION BY entity_id, field, value) AS support,
-                   count(DISTINCT value) OVER (PARTITION BY entity_id, field) AS alternatives,
+                   CAST(date_diff('day', DATE '1970-01-01', seen) AS DOUBLE) AS seen_days,
                    CASE field {rule_case} END AS rule
             FROM vals v
         ),
-        ranked AS (
-            SELECT *, CASE rule
-                WHEN 'trusted' THEN row_number() OVER (PARTITION BY entity_id, field
-                    ORDER BY {_ORDER["trusted"]}, value, record_id)
-                WHEN 'recent' THEN row_number() OVER (PARTITION BY entity_id, field
-                    ORDER BY {_ORDER["recent"]}, value, record_id)
-                ELSE row_number() OVER (PARTITION BY entity_id, field
-                    ORDER BY {_ORDER["frequent"]}, value, record_id)
-                END AS pick
-            FROM scored
+        picked AS (
+            SELECT entity_id, field,
+                   arg_min(
+                       struct_pack(value, rule, source, record_id, seen, support),
+                       struct_pack(k := CASE rule
+                           WHEN 'trusted' THEN {sort_key["trusted"]}
+                           WHEN 'recent' THEN {sort_key["recent"]}
+                           ELSE {sort_key["frequent"]} END, value, record_id)
+                   ) AS best,
+                   count(DISTINCT value) AS alternatives
+            FROM scored GROUP BY entity_id, field
         )
-        SELECT entity_id, field, value, rule, source, record_id, seen, support,
-               alternatives
-        FROM ranked WHERE pick = 1
+        SELECT entity_id, field, best.value, best.rule, best.source, best.record_id,
+               best.seen, best.support, alternatives
+        FROM picked
         """,
         [trust],
     )

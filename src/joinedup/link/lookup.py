@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from dataclasses import dataclass, field
 from datetime import date
 
 import duckdb
+import numpy as np
 
 from joinedup.link.explain import _plain
 from joinedup.link.nicknames import name_variants
@@ -84,20 +86,33 @@ _COLUMNS = (
     "ni_number",
     "uprn",
 )
+@dataclass
+class _Scored:
+    """One comparison a query can feed: its weight per level (null first) and labels."""
+
+    name: str
+    weights: np.ndarray
+    labels: list[str]
+
+
 _BLOCKS = ("surname", "dob", "postcode", "email", "phone", "nhs_number", "ni_number")
 
 
 class PersonIndex:
-    """What lookups read, copied once into memory and indexed on the columns they search.
+    """What lookups read, held in memory once per run: the records as an Arrow table and,
+    per searched column, the rows sorted by a 64-bit hash of the value.
 
-    Building costs a second or two per million records; each lookup then reads only the
-    records that share a surname, date of birth, postcode or identifier with the query
-    (index scans, not a full scan), which keeps a lookup in milliseconds.
+    A lookup hashes the query's values, finds the records sharing each one by binary
+    search (no table scan, no per-value Python objects: about 12 bytes a record per
+    column), keeps the `max_candidates` records that share the most values with the query,
+    and scores only those with the model in a small query. Building costs seconds per
+    million records; a lookup costs milliseconds whatever the number of records.
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, max_candidates: int = 300) -> None:
         row = con.execute("SELECT model_json FROM link_model").fetchone()
         self.model = json.loads(row[0]) if row else None
+        self.max_candidates = max_candidates
         has_variants = con.execute(
             "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'person_name_variants'"
         ).fetchone()
@@ -107,37 +122,71 @@ class PersonIndex:
             else "(SELECT NULL::VARCHAR AS first_name, NULL::VARCHAR[] AS first_name_variants)"
         )
         cols = ", ".join(f"i.{c}" for c in _COLUMNS)
-        table = con.execute(
+        self._table = con.execute(
             f"SELECT i.unique_id, {cols}, v.first_name_variants, c.entity_id "
             f"FROM link_input i JOIN person_clusters c ON c.record_id = i.unique_id "
-            f"LEFT JOIN {variants} v ON v.first_name = i.first_name"
+            f"LEFT JOIN {variants} v ON v.first_name = i.first_name ORDER BY i.unique_id"
         ).to_arrow_table()
-        self.db = duckdb.connect()
-        self.db.register("_index_arrow", table)
-        self.db.execute("CREATE TABLE idx AS SELECT * FROM _index_arrow")
-        self.db.unregister("_index_arrow")
+        self._unique_ids = np.asarray(self._table.column("unique_id").to_pylist(), dtype=object)
+        self._entity_ids = np.asarray(self._table.column("entity_id").to_pylist(), dtype=object)
+        # Per searched column, the rows sorted by the value's hash (Python's own: the index
+        # lives and is queried in one process), so finding the rows sharing a value is a
+        # binary search in two numpy arrays.
+        self._hashed: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for column in _BLOCKS:
-            self.db.execute(f"CREATE INDEX idx_{column} ON idx ({column})")
-        self._sql: dict[frozenset[str], tuple[str, dict[str, list[tuple[float, str]]]]] = {}
+            values = self._table.column(column).to_pylist()
+            rows = np.fromiter(
+                (i for i, v in enumerate(values) if v is not None), dtype=np.int32
+            )
+            keys = np.fromiter(
+                (hash(v) for v in values if v is not None), dtype=np.int64, count=len(rows)
+            )
+            order = np.argsort(keys, kind="stable")
+            self._hashed[column] = (keys[order], rows[order])
+        self.db = duckdb.connect()
+        # Scoring a few hundred rows gains nothing from threads; one connection serves every
+        # caller (web workers are threads), so one query at a time.
+        self.db.execute("SET threads = 1")
+        self._lock = threading.Lock()
+        self._sql: dict[frozenset[str], tuple[str, list[_Scored]]] = {}
+
+    def _candidates(self, query: dict[str, object]) -> np.ndarray:
+        """Rows sharing at least one searched value with the query, those sharing most
+        first, at most `max_candidates` (a common surname alone can match thousands)."""
+        parts = []
+        for column in _BLOCKS:
+            value = query.get(column)
+            if not value:
+                continue
+            keys, rows = self._hashed[column]
+            lo = np.searchsorted(keys, hash(value), side="left")
+            hi = np.searchsorted(keys, hash(value), side="right")
+            parts.append(rows[lo:hi])
+        if not parts:
+            return np.empty(0, dtype=np.int32)
+        rows, shared = np.unique(np.concatenate(parts), return_counts=True)
+        if len(rows) > self.max_candidates:
+            # stable: among equally good candidates, the earlier rows (by record id)
+            keep = np.argsort(-shared, kind="stable")[: self.max_candidates]
+            rows = np.sort(rows[keep])
+        return rows
 
     def close(self) -> None:
         self.db.close()
 
-    def _compile(self, given: frozenset[str]) -> tuple[str, dict[str, list[tuple[float, str]]]]:
-        """The scoring SQL for one shape of query (which fields it gives), cached."""
+    def _compile(self, given: frozenset[str]) -> tuple[str, list[_Scored]]:
+        """The SQL giving each candidate's level per comparison, for one shape of query
+        (which fields it gives), cached; the weights are added up in numpy."""
         if given in self._sql:
             return self._sql[given]
         assert self.model is not None
-        prior = self.model["probability_two_random_records_match"]
-        score_terms, gamma_cols = [], []
-        labels: dict[str, list[tuple[float, str]]] = {}
+        gamma_cols, scored = [], []
         for comparison in self.model["comparisons"]:
             name = comparison["output_column_name"]
             needs = _NEEDS.get(name)
             if needs is None or not set(needs) <= given:
                 continue
             levels = _levels(comparison, pool_address=True)
-            labels[name] = [(w, label) for _, w, label in levels]
             null = next(
                 lvl["sql_condition"]
                 for lvl in comparison["comparison_levels"]
@@ -146,41 +195,32 @@ class PersonIndex:
             cases = " ".join(
                 f"WHEN {cond} THEN {i}" for i, (cond, _, _) in enumerate(levels) if cond != "ELSE"
             )
-            weights = ", ".join(["0.0", *(f"{w!r}" for _, w, _ in levels)])
             # Null first (a missing value is no evidence), then the model's levels in order.
-            gamma = f"CASE WHEN {null} THEN -1 {cases} ELSE {len(levels) - 1} END"
-            gamma_cols.append(f"{gamma} AS g_{name}")
-            score_terms.append(f"[{weights}][g_{name} + 2]")
-        # One indexed select per field searched on, so no search scans the whole table.
-        hits = " UNION ALL ".join(
-            f"SELECT * FROM idx WHERE {column} = ${column}" for column in _BLOCKS if column in given
-        )
-        renamed = ", ".join(f"h.{c} AS {c}_r" for c in (*_COLUMNS, "first_name_variants"))
+            gamma_cols.append(
+                f"CASE WHEN {null} THEN -1 {cases} ELSE {len(levels) - 1} END AS g_{name}"
+            )
+            scored.append(
+                _Scored(
+                    name,
+                    np.array([0.0, *(w for _, w, _ in levels)]),
+                    [label for _, _, label in levels],
+                )
+            )
+        renamed = ", ".join(f"{c} AS {c}_r" for c in (*_COLUMNS, "first_name_variants"))
         sql = f"""
-            WITH hits AS ({hits}),
-            cand AS (
-                SELECT h.unique_id, h.entity_id, {renamed},
+            SELECT {", ".join(gamma_cols)}
+            FROM (
+                SELECT {renamed},
                        $first_name AS first_name_l, $surname AS surname_l, $dob AS dob_l,
                        $postcode AS postcode_l, $email AS email_l, $phone AS phone_l,
                        $nhs_number AS nhs_number_l, $ni_number AS ni_number_l,
                        CAST(NULL AS VARCHAR) AS uprn_l,
                        $variants AS first_name_variants_l
-                FROM hits h
-                QUALIFY row_number() OVER (PARTITION BY h.unique_id) = 1
-            ),
-            scored AS (
-                SELECT unique_id, entity_id, {", ".join(gamma_cols)} FROM cand
+                FROM _candidates
             )
-            SELECT *, {math.log2(prior / (1 - prior))!r} + {" + ".join(score_terms)}
-                   AS match_weight
-            FROM scored
-            QUALIFY row_number() OVER (PARTITION BY entity_id ORDER BY match_weight DESC,
-                                       unique_id) = 1
-            ORDER BY match_weight DESC, entity_id
-            LIMIT $limit
         """
-        self._sql[given] = (sql, labels)
-        return sql, labels
+        self._sql[given] = (sql, scored)
+        return sql, scored
 
     def lookup(
         self,
@@ -212,34 +252,47 @@ class PersonIndex:
         given = frozenset(k for k, v in query.items() if v)
         if not given & set(_BLOCKS):
             return []
-        sql, labels = self._compile(given)
-        params = {
-            **query,
-            "variants": name_variants(first_name) if first_name else None,
-            "limit": int(limit),
-        }
+        sql, scored = self._compile(given)
+        params = {**query, "variants": name_variants(first_name) if first_name else None}
         used = {k: v for k, v in params.items() if f"${k}" in sql}
-        rows = self.db.execute(sql, used).fetchall()
-        names = [d[0] for d in self.db.description or []]
+        rows = self._candidates(query)
+        if not len(rows):
+            return []
+        with self._lock:
+            self.db.register("_candidates", self._table.take(rows))
+            try:
+                gammas = self.db.execute(sql, used).fetchnumpy()
+            finally:
+                self.db.unregister("_candidates")
+        prior = self.model["probability_two_random_records_match"]
+        levels = {s.name: np.asarray(gammas[f"g_{s.name}"], dtype=np.int64) for s in scored}
+        weights = np.full(len(rows), math.log2(prior / (1 - prior)))
+        for s in scored:
+            weights += s.weights[levels[s.name] + 1]
+        # Each entity's best record (ties: the lower record id), entities strongest first.
+        unique_ids, entity_ids = self._unique_ids[rows], self._entity_ids[rows]
+        best: dict[str, int] = {}
+        for i in np.lexsort((unique_ids, -weights)):
+            best.setdefault(entity_ids[i], int(i))
+        chosen = sorted(best.items(), key=lambda item: (-weights[item[1]], item[0]))[:limit]
         results = []
-        for values in rows:
-            rec = dict(zip(names, values, strict=True))
+        for entity_id, i in chosen:
             reasons = []
-            for name, levels in labels.items():
-                gamma = int(rec[f"g_{name}"])
+            for s in scored:
+                gamma = int(levels[s.name][i])
                 if gamma < 0:
                     continue
-                weight, label = levels[gamma]
-                text = _plain(label, name) if label else None
+                label = s.labels[gamma]
+                text = _plain(label, s.name) if label else None
                 if text:
-                    reasons.append(f"{text}: {weight:+.1f}")
-            weight = float(rec["match_weight"])
+                    reasons.append(f"{text}: {s.weights[gamma + 1]:+.1f}")
+            weight = float(weights[i])
             results.append(
                 LookupCandidate(
-                    entity_id=rec["entity_id"],
+                    entity_id=entity_id,
                     match_weight=round(weight, 2),
                     match_probability=round(2**weight / (1 + 2**weight), 4),
-                    best_record_id=rec["unique_id"],
+                    best_record_id=str(unique_ids[i]),
                     reasons=reasons,
                 )
             )
