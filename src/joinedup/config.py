@@ -167,6 +167,26 @@ class SourceConfig(_Strict):
         return [c.field for c in self.columns]
 
 
+class ReviewSettings(_Strict):
+    """Clerical review of uncertain pairs (docs/linking.md, "Clerical review")."""
+
+    lowest: float = Field(
+        default=0.2, ge=0, le=1, description="pairs scored from this match probability up..."
+    )
+    highest: float = Field(default=0.98, ge=0, le=1, description="...and below this are shown")
+    retrain_from: int = Field(
+        default=30,
+        ge=1,
+        description="'same person' answers needed before the model also learns from them",
+    )
+
+    @model_validator(mode="after")
+    def _band_in_order(self) -> ReviewSettings:
+        if self.lowest >= self.highest:
+            raise ValueError("review.lowest must be below review.highest")
+        return self
+
+
 class LinkConfig(_Strict):
     """Person linking settings; the defaults suit a district council."""
 
@@ -184,6 +204,13 @@ class LinkConfig(_Strict):
     incremental: bool = Field(
         default=False,
         description="reuse the last run's model and links; score only new and changed records",
+    )
+    review: ReviewSettings = Field(default_factory=ReviewSettings)
+    model_version: int | None = Field(
+        default=None,
+        ge=1,
+        description="score with this saved model version instead of training "
+        "(`joinedup models list`)",
     )
 
 

@@ -39,9 +39,10 @@ CORRECTIONS = {"correction.submit", "correction.review", "erasure.request"}
 CASEWORK = {"case.update", "case.export"}  # changing cases, and the fraud team's case CSV
 OVERSIGHT = {"audit.view", "agreement.edit"}  # the trail, and suspending an agreement
 CATALOGUE = {"catalogue.edit"}
+REVIEW = {"link.review", "link.label"}  # clerical review of uncertain links: casework staff
 STAFF_MAY = {
-    "admin": READS | REPORTS | RUNS | CASEWORK | CORRECTIONS | OVERSIGHT | CATALOGUE,
-    "investigator": READS | REPORTS | CASEWORK | {"correction.submit"},
+    "admin": READS | REPORTS | RUNS | CASEWORK | CORRECTIONS | OVERSIGHT | CATALOGUE | REVIEW,
+    "investigator": READS | REPORTS | CASEWORK | {"correction.submit"} | REVIEW,
     "dpo": READS | REPORTS | CORRECTIONS | OVERSIGHT,
     "data_owner": REPORTS | RUNS | CATALOGUE,
 }
@@ -61,7 +62,7 @@ def expected(role: str, organisation: str | None, state: str, action: str, purpo
         allowed = (
             action in STAFF_MAY[role]
             and (action not in CASEWORK or purpose in CASEWORK_PURPOSES)
-            and (action not in CORRECTIONS or purpose == "error_correction")
+            and (action not in CORRECTIONS | REVIEW or purpose == "error_correction")
             and (action not in OVERSIGHT | CATALOGUE or purpose == "audit_oversight")
         )
         return allowed, ASKED if allowed else ()
@@ -87,7 +88,9 @@ def people() -> list[Person]:
 
 def test_the_matrix_covers_every_role_and_action() -> None:
     assert {p.role for p in people()} == set(ROLES)
-    assert set(ACTIONS) == READS | REPORTS | RUNS | CASEWORK | CORRECTIONS | OVERSIGHT | CATALOGUE
+    assert set(ACTIONS) == (
+        READS | REPORTS | RUNS | CASEWORK | CORRECTIONS | OVERSIGHT | CATALOGUE | REVIEW
+    )
 
 
 @pytest.mark.parametrize("state", list(STATES))

@@ -133,6 +133,19 @@ ACTIONS: dict[str, ActionRule] = {
         frozenset({"error_correction"}),
         "record the erasure of a person's data",
     ),
+    # Clerical review of uncertain links (web/routers/review.py): casework staff compare
+    # two records side by side and answer whether they are one person, which puts the
+    # hub's links right.
+    "link.review": ActionRule(
+        CASEWORK_ROLES,
+        frozenset({"error_correction"}),
+        "review uncertain links between records",
+    ),
+    "link.label": ActionRule(
+        CASEWORK_ROLES,
+        frozenset({"error_correction"}),
+        "record whether two records are the same person",
+    ),
     # Governance itself (web/routers/governance.py): the trail names who looked at whom,
     # so reading it is oversight; changing an agreement or the catalogue is too.
     "audit.view": ActionRule(

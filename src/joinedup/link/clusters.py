@@ -17,14 +17,17 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from joinedup.link.review import add_reviewed_conflicts
+
 # A pair of records in one cluster that cannot be one person. The columns come from
 # `link_input` (people.py): identifiers there are already validated (check digit, format),
 # so two different values are two different people, not a typo.
 _CONFLICTS_SQL = """
 CREATE OR REPLACE TEMP TABLE _conflicts AS
 WITH m AS (
-    SELECT c.cluster_id, i.*
+    SELECT c.cluster_id, i.*, coalesce(v.first_name_variants, [i.first_name]) AS fn_variants
     FROM person_clusters c JOIN link_input i ON i.unique_id = c.record_id
+    LEFT JOIN person_name_variants v ON v.first_name = i.first_name
     WHERE c.cluster_id IN (
         SELECT cluster_id FROM person_clusters GROUP BY cluster_id HAVING count(*) > 1
     )
@@ -38,6 +41,9 @@ SELECT a.cluster_id, a.unique_id AS record_id_l, b.unique_id AS record_id_r,
                          AND substr(a.dob, 6, 2) = substr(b.dob, 9, 2)
                          AND substr(a.dob, 9, 2) = substr(b.dob, 6, 2))
                THEN 'incompatible dates of birth'
+           WHEN NOT (a.source_dataset = b.source_dataset AND a.listed_once
+                     AND a.end_date IS NULL AND b.end_date IS NULL)
+               THEN 'different first names, one date of birth and address (twins)'
            ELSE 'two current records of one source at one address'
        END AS reason
 FROM m a JOIN m b ON a.cluster_id = b.cluster_id AND a.unique_id < b.unique_id
@@ -47,10 +53,19 @@ WHERE a.nhs_number <> b.nhs_number
        AND NOT (substr(a.dob, 1, 4) = substr(b.dob, 1, 4)
                 AND substr(a.dob, 6, 2) = substr(b.dob, 9, 2)
                 AND substr(a.dob, 9, 2) = substr(b.dob, 6, 2)))
-   -- A source lists a person once per address: two of its current records at one address
-   -- are two people (household-aware), however alike their names.
-   OR (a.source_dataset = b.source_dataset AND a.end_date IS NULL AND b.end_date IS NULL
+   -- A register lists a person once per address: two of its current records at one address
+   -- are two people (household-aware), however alike their names. Not so for a source
+   -- that holds duplicates (`listed_once`, people.py).
+   OR (a.source_dataset = b.source_dataset AND a.listed_once
+       AND a.end_date IS NULL AND b.end_date IS NULL
        AND (a.uprn = b.uprn OR a.postcode = b.postcode))
+   -- Twins: one surname, date of birth and address, and first names that are not one
+   -- name in any recorded form (nor a slip of one). A register catches them by the rule
+   -- above; an extract holding duplicates needs this one.
+   OR (a.surname = b.surname AND a.dob = b.dob
+       AND (a.uprn = b.uprn OR a.postcode = b.postcode)
+       AND jaro_winkler_similarity(a.first_name, b.first_name) < 0.8
+       AND NOT list_has_any(a.fn_variants, b.fn_variants))
 """
 
 
@@ -60,7 +75,12 @@ def split_conflicting_clusters(con: duckdb.DuckDBPyConnection, threshold: float)
     Needs `person_clusters` (record_id, cluster_id), `person_links` and `link_input`.
     Leaves `person_cluster_conflicts` (every conflicting pair found, with its reason).
     """
+    con.execute(  # written by people.py; absent when a caller links without it
+        "CREATE TABLE IF NOT EXISTS person_name_variants "
+        "(first_name VARCHAR, first_name_variants VARCHAR[])"
+    )
     con.execute(_CONFLICTS_SQL)
+    add_reviewed_conflicts(con)  # clerical review hook: "different people" is a conflict
     con.execute(
         "CREATE OR REPLACE TABLE person_cluster_conflicts AS "
         "SELECT cluster_id AS original_cluster_id, record_id_l, record_id_r, reason "

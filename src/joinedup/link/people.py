@@ -19,12 +19,25 @@ from joinedup.config import LinkConfig
 from joinedup.link.clusters import split_conflicting_clusters, write_cluster_quality
 from joinedup.link.entity_ids import assign_stable_ids
 from joinedup.link.nicknames import forename_variant_lists
+from joinedup.link.review import LinkReview, decide_labelled_pairs, train_with_labels
 
 logger = logging.getLogger(__name__)
 
 # Prepared columns Splink compares; built from `records` and the resolved UPRNs.
+# `listed_once`: a register (electoral register, council tax) lists a person once per
+# address, so two of its current records there are two people. A source whose records
+# often repeat one another exactly (name, date of birth, postcode: 0.5% or more) is an
+# extract holding duplicates instead, and that rule must not part them.
 _PREPARE_SQL = """
 CREATE OR REPLACE TABLE link_input AS
+WITH repeats AS (
+    SELECT source, count(*) OVER (
+        PARTITION BY source, lower(first_name), lower(surname), date_of_birth, postcode
+    ) AS n
+    FROM records
+    WHERE first_name IS NOT NULL AND surname IS NOT NULL AND date_of_birth IS NOT NULL
+),
+listing AS (SELECT source, avg((n > 1)::INTEGER) < 0.005 AS listed_once FROM repeats GROUP BY 1)
 SELECT
     r.record_id AS unique_id,
     r.source AS source_dataset,
@@ -39,9 +52,11 @@ SELECT
     r.nhs_number,
     r.ni_number,
     r.start_date,
-    r.end_date
+    r.end_date,
+    coalesce(s.listed_once, true) AS listed_once
 FROM records r
 LEFT JOIN address_matches a USING (record_id)
+LEFT JOIN listing s ON s.source = r.source
 """
 
 
@@ -110,7 +125,11 @@ def _settings(identifier_u: dict[str, float] | None = None):  # type: ignore[no-
                 "first name and surname swapped",
             ).configure(u_probability=_SWAPPED_U, fix_u_probability=True),
             cll.JaroWinklerLevel("first_name", 0.8),
-            cll.ElseLevel(),
+            # Sessions blocked on email or the name see no true pair with two unrelated
+            # first names, so without a phone column EM leaves this level untrained (no
+            # evidence), and twins at one address merge. Fixed at about how often one
+            # person's first name is recorded as another (a middle name used): an estimate.
+            cll.ElseLevel().configure(m_probability=0.01, fix_m_probability=True),
         ],
         comparison_description="first name",
     )
@@ -188,7 +207,7 @@ def _settings(identifier_u: dict[str, float] | None = None):  # type: ignore[no-
         comparison_levels=[
             {
                 "sql_condition": "end_date_l IS NULL AND end_date_r IS NULL "
-                "AND source_dataset_l <> source_dataset_r",
+                "AND (source_dataset_l <> source_dataset_r OR NOT listed_once_l)",
                 "label_for_charts": "no move recorded",
                 "is_null_level": True,
             },
@@ -274,11 +293,12 @@ def link_people(
     *,
     previous_store: Path | None = None,
     run_id: str = "run",
+    review: LinkReview | None = None,
 ) -> PeopleLinkSummary:
     """Score pairs, cluster at the threshold, split conflicting clusters, give entities
     stable ids (against `previous_store`, the last published run), and write links,
     clusters, their quality and the model."""
-    from splink import DuckDBAPI, Linker, block_on
+    from splink import DuckDBAPI, Linker
 
     say = progress or (lambda _msg: None)
     _quieten_splink()
@@ -306,27 +326,20 @@ def link_people(
         "CAST(first_name_variants AS VARCHAR[]) AS first_name_variants FROM _name_variants"
     )
     con.unregister("_name_variants")
-    linker = Linker("link_input", _settings(identifier_agreement_u(con)), db_api=DuckDBAPI(work))
-    say("estimating how often records agree by chance")
-    linker.training.estimate_probability_two_random_records_match(
-        [block_on("first_name", "surname", "dob"), block_on("email"), block_on("nhs_number")],
-        recall=0.6,
-    )
-    linker.training.estimate_u_using_random_sampling(
-        max_pairs=settings.max_pairs_for_u, seed=settings.seed
-    )
-    say("learning how often true matches agree (expectation maximisation)")
-    # Each session trains the comparisons that do not use its blocking columns. Blocking on
-    # the property or on a date of birth alone would teach EM that "same household" is a
-    # match, so sessions block on contact details (nearly always the same person) and on
-    # the whole name (trains date of birth and address).
-    for rule in (block_on("email"), block_on("phone"), block_on("first_name", "surname")):
-        try:
-            linker.training.estimate_parameters_using_expectation_maximisation(rule)
-        except Exception as exc:  # a session with no pairs cannot train; the others still can
-            logger.warning("an EM training session was skipped: %s", type(exc).__name__)
+    # -- clerical review hook (link/review.py, link/models.py) --------------------------
+    if review is not None and review.model_json:  # a saved model version: score, do not train
+        linker = Linker("link_input", json.loads(review.model_json), db_api=DuckDBAPI(work))
+    else:
+        model = _settings(identifier_agreement_u(con))
+        linker = Linker("link_input", model, db_api=DuckDBAPI(work))
+        _train(linker, settings, say)
+        if review is not None:
+            train_with_labels(linker, work, review)
+    # -- end of hook ----------------------------------------------------------------------
     say("scoring candidate pairs")
     predictions = linker.inference.predict(threshold_match_probability=0.01)
+    if review is not None:  # clerical review hook: reviewers' labels decide their pairs
+        predictions = decide_labelled_pairs(con, work, linker, predictions, review)
     say("clustering linked records into people")
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
         predictions, threshold_match_probability=settings.threshold_probability
@@ -357,6 +370,30 @@ def link_people(
         clusters_split=split,
         id_events=ids,
     )
+
+
+def _train(linker, settings: LinkConfig, say: Callable[[str], None]) -> None:  # type: ignore[no-untyped-def]
+    """Train without labels: u by random sampling, m by expectation maximisation."""
+    from splink import block_on
+
+    say("estimating how often records agree by chance")
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("first_name", "surname", "dob"), block_on("email"), block_on("nhs_number")],
+        recall=0.6,
+    )
+    linker.training.estimate_u_using_random_sampling(
+        max_pairs=settings.max_pairs_for_u, seed=settings.seed
+    )
+    say("learning how often true matches agree (expectation maximisation)")
+    # Each session trains the comparisons that do not use its blocking columns. Blocking on
+    # the property or on a date of birth alone would teach EM that "same household" is a
+    # match, so sessions block on contact details (nearly always the same person) and on
+    # the whole name (trains date of birth and address).
+    for rule in (block_on("email"), block_on("phone"), block_on("first_name", "surname")):
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(rule)
+        except Exception as exc:  # a session with no pairs cannot train; the others still can
+            logger.warning("an EM training session was skipped: %s", type(exc).__name__)
 
 
 def _quieten_splink() -> None:
