@@ -113,11 +113,20 @@ def init(
 
 
 @app.command()
-def run(config: Path = ConfigOption) -> None:
+def run(
+    config: Path = ConfigOption,
+    model_version: int | None = typer.Option(
+        None,
+        "--model-version",
+        min=1,
+        help="score people with this saved model instead of training (`joinedup models list`)",
+    ),
+) -> None:
     """Run ingest, quality, address matching, person linking and the rules."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from joinedup.ingest.pipeline import IngestError
+    from joinedup.link.models import ModelVersionError
     from joinedup.rules.model import RuleError
 
     hub = _open_hub(config)
@@ -129,8 +138,8 @@ def run(config: Path = ConfigOption) -> None:
             def show(message: str, done: int, total: int) -> None:
                 bar.update(task, description=message, completed=done, total=total)
 
-            summary = hub.run(progress=show)
-    except (IngestError, RuleError, ConfigError) as exc:
+            summary = hub.run(progress=show, model_version=model_version)
+    except (IngestError, RuleError, ConfigError, ModelVersionError) as exc:
         _fail(f"{exc}\nthe run failed; the last good run is still served")
     table = Table(title=f"run {summary.run_id} (as of {summary.as_of})")
     for column in ("source", "rows in", "records", "quarantined", "skipped", "seconds"):
@@ -146,6 +155,7 @@ def run(config: Path = ConfigOption) -> None:
         )
     out.print(table)
     out.print(f"people: {summary.entities:,} entities from {summary.people_links:,} links")
+    out.print(f"person-linking model: version {summary.model_version}")
     for rule, count in summary.matches.items():
         out.print(f"rule {rule}: {count:,} matches")
     if summary.checks_failed:
@@ -744,6 +754,39 @@ def people_lookup(
     if not found:
         console.print("no candidates (give a surname, date of birth or postcode to search on)")
     out.print(json.dumps([_jsonable(c) for c in found], indent=2, default=str))
+
+
+models_app = typer.Typer(help="Saved person-linking models, one version per trained model.")
+app.add_typer(models_app, name="models")
+
+
+@models_app.command("list")
+def models_list(config: Path = ConfigOption) -> None:
+    """Every saved model version, newest first: the run that trained it, how, and its uses."""
+    from joinedup.link.models import list_models
+
+    hub = _open_hub(config)
+    with hub.store.session() as session:
+        versions = list_models(session)
+    if not versions:
+        console.print("no saved models yet: run `joinedup run` first")
+        return
+    table = Table(title="person-linking models")
+    numbers = {"version", "labels", "runs"}
+    for column in ("version", "trained in run", "saved (UTC)", "how", "labels", "runs"):
+        table.add_column(
+            column, justify="right" if column in numbers else "left", no_wrap=column != "how"
+        )
+    for m in versions:
+        table.add_row(
+            str(m.version),
+            m.trained_in_run,
+            m.created_at.strftime("%Y-%m-%d %H:%M"),
+            m.method,
+            f"{m.labels_used:,}",
+            f"{len(m.used_by_runs):,}",
+        )
+    out.print(table)
 
 
 if __name__ == "__main__":  # pragma: no cover
