@@ -197,9 +197,13 @@ def quality(config: Path = ConfigOption) -> None:
 def evaluate(
     config: Path = ConfigOption,
     truth: Path = typer.Option(None, "--truth", help="the demo's truth folder (default DIR/truth)"),
+    summary: bool = typer.Option(
+        False, "--summary", help="print the headline figures in words instead of JSON"
+    ),
 ) -> None:
     """Measure the last run against the synthetic council's ground truth; prints JSON."""
     from joinedup.evaluation import evaluate as run_evaluation
+    from joinedup.evaluation import summary_lines
 
     hub = _open_hub(config)
     truth_dir = truth or config.parent / "truth"
@@ -207,6 +211,10 @@ def evaluate(
         result = run_evaluation(hub, truth_dir)
     except (FileNotFoundError, RuntimeError) as exc:
         _fail(str(exc))
+    if summary:
+        for line in summary_lines(result):
+            out.print(line, highlight=False)
+        return
     out.print_json(json.dumps(result))
 
 
@@ -312,6 +320,9 @@ def serve(
     config: Path = ConfigOption,
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8000, "--port"),
+    workers: int = typer.Option(
+        1, "--workers", min=1, help="worker processes (more serve more users at once)"
+    ),
 ) -> None:
     """Serve the web UI. The first start creates an admin account and prints its password."""
     from joinedup.governance.users import ensure_admin
@@ -322,7 +333,7 @@ def serve(
     if password:
         console.print(f"created user [bold]admin[/bold] with password [bold]{password}[/bold]")
     console.print(f"JoinedUp is at http://{host}:{port}/")
-    serve_web(hub, host=host, port=port)
+    serve_web(hub, host=host, port=port, workers=workers)
 
 
 @app.command()
@@ -336,6 +347,7 @@ def demo(
     """The whole demo: generate the synthetic council, run the pipeline, evaluate, serve."""
     from joinedup.demo import generate
     from joinedup.evaluation import evaluate as run_evaluation
+    from joinedup.evaluation import summary_lines
     from joinedup.governance.users import ensure_admin, reset_password
 
     with console.status("generating the synthetic council") as status:
@@ -344,15 +356,9 @@ def demo(
     run(config)
     hub = _open_hub(config)
     result = run_evaluation(hub, folder / "truth")
-    links, uprn = result["person_links"], result["uprn"]
-    out.print(
-        f"measured against the truth: person links F1 {links['f1']}, "
-        f"UPRN right {uprn['right']} wrong {uprn['wrong']}"
-    )
-    for name, figures in result["rules"].items():
-        out.print(
-            f"  rule {name}: precision {figures.get('precision')} recall {figures.get('recall')}"
-        )
+    out.print("measured against the truth:")
+    for line in summary_lines(result):
+        out.print(f"  {line}", highlight=False)
     if no_serve:
         return
     password = ensure_admin(hub.store) or reset_password(hub.store, "admin")

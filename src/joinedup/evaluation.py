@@ -1,8 +1,10 @@
 """Measure a run against the synthetic council's ground truth.
 
 Pairwise and B-cubed precision/recall/F1 of person links, UPRN accuracy (right, wrong,
-flagged) and each rule's precision and recall. Only records that were loaded are scored for
-links; quarantined rows are counted separately.
+flagged) per source, each rule's precision and recall, and how right the households built
+from the addresses are (stale data alerts, movers, occupancy: link/occupancy_truth, the
+one place those are judged). Only records that were loaded are scored for links;
+quarantined rows are counted separately.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 import duckdb
 
 from joinedup.hub import Hub
+from joinedup.link.occupancy_truth import measure as measure_households
 
 
 def _ratio(numerator: float, denominator: float) -> float | None:
@@ -48,6 +51,7 @@ def evaluate(hub: Hub, truth_dir: Path) -> dict[str, Any]:
             ),
             "uprn": _uprn_accuracy(con),
             "rules": _rules(con, truth_dir),
+            "households": _households(hub, con, truth_dir),
         }
     finally:
         con.close()
@@ -158,6 +162,18 @@ def _uprn_accuracy(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     }
 
 
+def _households(
+    hub: Hub, con: duckdb.DuckDBPyConnection, truth_dir: Path
+) -> dict[str, Any] | None:
+    """Stale data alerts, movers, occupancy and placements against the truth (None when
+    the truth has no people or address history to judge them by)."""
+    if not all((truth_dir / f"{name}.csv").exists() for name in ("people", "addresses")):
+        return None
+    run = hub.latest_run()
+    as_of = run.as_of if run is not None and run.as_of else hub.as_of().isoformat()
+    return measure_households(con, truth_dir, as_of=as_of)
+
+
 def _rules(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict[str, Any]:
     """Precision and recall of every rule that has a truth file (truth/rule_<name>.csv).
 
@@ -197,3 +213,47 @@ def _rules(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict[str, Any]:
             "false_positives_by_kind": dict(sorted(false_by_kind.items())),
         }
     return results
+
+
+def summary_lines(result: dict[str, Any]) -> list[str]:
+    """The headline figures of `evaluate`'s result in plain words, one line each."""
+
+    def pct(value: float | None) -> str:
+        return "-" if value is None else f"{value:.1%}"
+
+    links, uprn = result["person_links"], result["uprn"]
+    lines = [
+        f"person links: precision {pct(links['precision'])}, recall {pct(links['recall'])}, "
+        f"F1 {pct(links['f1'])}",
+        f"UPRN, all sources: {uprn['records']:,} records, right {pct(uprn['right'])}, "
+        f"wrong {pct(uprn['wrong'])}, flagged {pct(uprn['flagged'])}",
+    ]
+    for source, figures in uprn["per_source"].items():
+        lines.append(
+            f"  {source}: {figures['records']:,} records, right {pct(figures['right'])}, "
+            f"wrong {pct(figures['wrong'])}, flagged {pct(figures['flagged'])}"
+        )
+    households = result.get("households")
+    if households:
+        for alert in households["stale_alerts"]:
+            kind = "moved" if alert["stale"] == "address" else "died"
+            corroborated = ", corroborated" if alert["corroborated"] else ""
+            lines.append(
+                f"stale data alerts ({kind}{corroborated}): {alert['alerts']:,}, "
+                f"right {alert['right']:,} ({pct(alert['precision'])})"
+            )
+        for kind, figures in households["recall"].items():
+            lines.append(
+                f"  truly stale open records ({kind}): {figures['truly_stale_open_records']:,}, "
+                f"alerted {figures['alerted']:,} ({pct(figures['recall'])})"
+            )
+        movers = households["movers"]
+        lines.append(
+            f"movers: {movers['rows']:,}, right {movers['right']:,} ({pct(movers['precision'])})"
+        )
+    for name, figures in result["rules"].items():
+        lines.append(
+            f"rule {name}: precision {pct(figures.get('precision'))}, "
+            f"recall {pct(figures.get('recall'))}"
+        )
+    return lines

@@ -147,6 +147,25 @@ CASES: dict[str, tuple[str, str | None, str | None, tuple[str, str | None, str |
     "flat_on_house": ("FLAT 10, HIGH STREET", "ZZ1 1AA", None, ("unmatched", None, None)),
     "wrong_number": ("99 HIGH STREET", "ZZ1 1AA", None, ("unmatched", None, None)),
     "out_of_area": ("5 ACORN ROAD, OTHERTOWN", "AB1 2CD", None, ("unmatched", None, None)),
+    # one-letter slips in the words that say which flat, and in place names
+    "flat_word_typo": (
+        "FALT 2, WILLOW COURT, 20 HIGH ST",
+        "ZZ1 1AB",
+        None,
+        ("matched", "1022", "exact"),
+    ),
+    "flat_word_doubled_letter": ("FLAAT B, 16 HIGH STREET", "ZZ1 1AA", None, ("matched", "1012", "exact")),
+    "place_typo": ("10 HIGH STREET, SOUTHBBY", None, None, ("matched", "2001", "fuzzy")),
+    # a street typed from another field: the postcode and the numbers agree, and the named
+    # street has no 14 in the locality named
+    "street_replaced": (
+        "14 ACORN ROAD, NORTHFIELD",
+        "ZZ1 1AA",
+        None,
+        ("matched", "1004", "fuzzy"),
+    ),
+    # the street's words out of order, no postcode
+    "street_words_swapped": ("7, ROAD, ACORN SOUTHBY", None, None, ("matched", "2003", "fuzzy")),
     "nothing": ("NOWHERE AT ALL", None, None, ("unmatched", None, None)),
     "empty": (None, None, None, ("unmatched", None, None)),
 }
@@ -238,17 +257,51 @@ def test_model_stage_runs_on_leftovers() -> None:
             ("c", "t", "FLAT 7, WILLOW, ZEDBURY", "ZZ1 1AB", None),
         ],
     )
-    summary = resolve_addresses(con)
+    summary = resolve_addresses(con, use_model=True)
     got = {
         r[0]: r[1:]
         for r in con.execute(
             "SELECT record_id, status, uprn, method FROM address_matches"
         ).fetchall()
     }
-    assert summary.total == 3
+    assert summary.total == 3 and summary.model_ran
     assert got["a"] == ("matched", "1001", "exact")
     assert got["b"] == ("matched", "1022", "model")
     assert got["c"][0] != "matched"
+
+
+def test_model_stage_by_default_only_for_a_big_residue() -> None:
+    con = _connection()
+    con.executemany(
+        "INSERT INTO addresses_to_resolve VALUES (?, ?, ?, ?, ?)",
+        [("a", "t", "10 HIGH ST", "ZZ1 1AA", None), ("b", "t", "FLAT 2, WILLOW", "ZZ1 1AB", None)],
+    )
+    summary = resolve_addresses(con)  # one record left: not worth the model's set-up
+    assert not summary.model_ran and summary.unmatched == 1
+
+
+def test_prepared_gazetteer_is_cached_per_content(tmp_path) -> None:
+    con = _connection()
+    rows = [(rid, "test", a, pc, given) for rid, (a, pc, given, _) in CASES.items()]
+    con.executemany("INSERT INTO addresses_to_resolve VALUES (?, ?, ?, ?, ?)", rows)
+    query = "SELECT record_id, status, uprn, method FROM address_matches ORDER BY record_id"
+    first = resolve_addresses(con, use_model=False, cache_dir=tmp_path)
+    first_rows = con.execute(query).fetchall()
+    second = resolve_addresses(con, use_model=False, cache_dir=tmp_path)
+    assert (first.gazetteer_from_cache, second.gazetteer_from_cache) == (False, True)
+    assert con.execute(query).fetchall() == first_rows
+    assert len(list(tmp_path.glob("gazetteer-*.duckdb"))) == 1
+    # a changed gazetteer is prepared afresh: the new house is found
+    con.execute(
+        "INSERT INTO gazetteer VALUES "
+        "('1005', NULL, NULL, '99', 'HIGH STREET', 'NORTHFIELD', 'ZEDBURY', 'ZZ1 1AA', 'RD04')"
+    )
+    third = resolve_addresses(con, use_model=False, cache_dir=tmp_path)
+    assert not third.gazetteer_from_cache
+    assert con.execute(
+        "SELECT uprn FROM address_matches WHERE record_id = 'wrong_number'"
+    ).fetchone() == ("1005",)
+    assert len(list(tmp_path.glob("gazetteer-*.duckdb"))) == 2
 
 
 def test_empty_inputs_and_empty_gazetteer() -> None:

@@ -64,6 +64,15 @@ class RecordingErrors:
     postcode_lowercase: float = 0.0
     postcode_wrong_letter: float = 0.0
     street_abbreviated: float = 0.0  # ROAD -> RD, STREET -> ST, ...
+    # Address slips (errors.address_slips), moderate: councils' addresses are messy but
+    # mostly usable.
+    address_typo: float = 0.0  # a letter dropped, doubled or swapped in one word
+    street_type_dropped: float = 0.0  # '12 Church, Millbridge' for 12 Church Lane
+    flat_reworded: float = 0.0  # of flats: 'Apartment 2', 'Apt 2', 'Flat2', '2/12 High St'
+    house_name_added: float = 0.0  # a name before a numbered house ('Rose Cottage, 12 ...')
+    flat_number_dropped: float = 0.0  # of flats: '12 High St' or 'Flat, 12 High St'
+    house_number_slip: float = 0.0  # '21' or '14' for 12 (another real address)
+    postcode_transposed: float = 0.0  # the inward letters swapped ('JD1 2BA')
     stale_surname_after_marriage: float = 0.0  # of records made before a recent marriage
     missing: dict[str, float] = field(default_factory=dict)  # column -> share left blank
     duplicate_rows: float = 0.0  # exact repeats of a row (same key twice)
@@ -85,8 +94,17 @@ COUNCIL_TAX_ERRORS = RecordingErrors(
     postcode_lowercase=0.01,
     postcode_wrong_letter=0.004,
     street_abbreviated=0.6,
+    address_typo=0.02,
+    street_type_dropped=0.01,
+    flat_reworded=0.3,
+    flat_number_dropped=0.02,
+    house_number_slip=0.001,
+    house_name_added=0.01,
+    postcode_transposed=0.003,
     stale_surname_after_marriage=0.6,
-    missing={"Liable DOB": 0.6, "Property Ref": 0.10, "Email": 0.55, "Phone": 0.45},
+    missing={
+        "Postcode": 0.005, "Liable DOB": 0.6, "Property Ref": 0.10, "Email": 0.55, "Phone": 0.45
+    },
     duplicate_rows=0.001,
     blank_key_rows=2,
     short_rows=2,
@@ -113,6 +131,12 @@ DEATHS_ERRORS = RecordingErrors(
     dob_transposed=0.003,
     postcode_no_space=0.01,
     street_abbreviated=0.1,
+    address_typo=0.01,
+    street_type_dropped=0.01,
+    flat_reworded=0.2,
+    flat_number_dropped=0.02,
+    house_number_slip=0.001,
+    postcode_transposed=0.003,
     missing={"NHS Number": 0.12, "Date of Birth": 0.01, "Postcode": 0.01},
     duplicate_rows=0.01,  # the same death notified twice (registrar and Tell Us Once)
 )
@@ -123,7 +147,14 @@ BLUE_BADGE_ERRORS = RecordingErrors(
     dob_transposed=0.005,
     postcode_no_space=0.03,
     street_abbreviated=0.3,
-    missing={"Date of Birth": 0.01},
+    address_typo=0.03,
+    street_type_dropped=0.02,
+    flat_reworded=0.3,
+    flat_number_dropped=0.04,
+    house_number_slip=0.003,
+    house_name_added=0.01,
+    postcode_transposed=0.005,
+    missing={"Postcode": 0.02, "Date of Birth": 0.01},
 )
 
 HOUSING_BENEFIT_ERRORS = RecordingErrors(
@@ -134,7 +165,14 @@ HOUSING_BENEFIT_ERRORS = RecordingErrors(
     all_caps=0.3,
     postcode_no_space=0.02,
     street_abbreviated=0.5,
-    missing={"NI Number": 0.05},
+    address_typo=0.03,
+    street_type_dropped=0.02,
+    flat_reworded=0.4,
+    flat_number_dropped=0.04,
+    house_number_slip=0.003,
+    house_name_added=0.01,
+    postcode_transposed=0.005,
+    missing={"Postcode": 0.02, "NI Number": 0.05},
 )
 
 PAYROLL_ERRORS = RecordingErrors(
@@ -143,7 +181,14 @@ PAYROLL_ERRORS = RecordingErrors(
     dob_transposed=0.003,
     postcode_no_space=0.02,
     street_abbreviated=0.4,
-    missing={"NI Number": 0.02},
+    address_typo=0.03,
+    street_type_dropped=0.02,
+    flat_reworded=0.4,
+    flat_number_dropped=0.05,
+    house_number_slip=0.003,
+    house_name_added=0.01,
+    postcode_transposed=0.005,
+    missing={"Postcode": 0.03, "NI Number": 0.02},
 )
 
 
@@ -153,7 +198,14 @@ ADULT_SOCIAL_CARE_ERRORS = RecordingErrors(
     dob_transposed=0.005,
     postcode_no_space=0.03,
     street_abbreviated=0.4,
-    missing={"NHS Number": 0.3},
+    address_typo=0.04,
+    street_type_dropped=0.03,
+    flat_reworded=0.4,
+    flat_number_dropped=0.05,
+    house_number_slip=0.004,
+    house_name_added=0.02,
+    postcode_transposed=0.01,
+    missing={"Postcode": 0.05, "NHS Number": 0.3},
 )
 
 

@@ -114,6 +114,7 @@ def _rows(
     address = parts.one_line(
         prop, errors.chance(rng, n, rules.street_abbreviated), rng.random(n) < 0.7, style
     )
+    address = errors.address_slips(address, parts.is_flat[prop], rules, rng)
     address = errors.upper_where(address, rng.random(n) < 0.2)
     address = errors.extra_whitespace(address, rules.extra_whitespace, rng)
     postcode = errors.postcodes(
@@ -122,7 +123,9 @@ def _rows(
         rules.postcode_lowercase,
         rules.postcode_wrong_letter,
         rng,
+        transposed=rules.postcode_transposed,
     )
+    postcode = errors.blank_where(postcode, rules.missing.get("Postcode", 0), rng.spawn(1)[0])
     uprn = places["uprn"].to_numpy().astype(str).astype(object)[prop]
     discount = np.where(
         acc["spd"].to_numpy(), "SPD", np.where(acc["disreg"].to_numpy(), "DISREG", "")

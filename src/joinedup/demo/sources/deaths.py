@@ -63,12 +63,14 @@ def build(world: World, out_dir: Path, rules: RecordingErrors = DEATHS_ERRORS) -
     address = world.addresses.one_line(
         prop, errors.chance(rng, n, rules.street_abbreviated), rng.random(n) < 0.5
     )
+    address = errors.address_slips(address, world.addresses.is_flat[prop], rules, rng)
     postcode = errors.postcodes(
         world.places.props["postcode"].to_numpy(dtype=object)[prop],
         rules.postcode_no_space,
         rules.postcode_lowercase,
         rules.postcode_wrong_letter,
         rng,
+        transposed=rules.postcode_transposed,
     )
     nhs = render.nhs_display(p["nhs"].to_numpy(dtype=object)[person], rng)
     missing = rules.missing

@@ -98,12 +98,14 @@ def person_fields(
     address = world.addresses.one_line(
         prop, errors.chance(rng, n, rules.street_abbreviated), rng.random(n) < 0.6
     )
+    address = errors.address_slips(address, world.addresses.is_flat[prop], rules, rng)
     postcode = errors.postcodes(
         world.places.props["postcode"].to_numpy(dtype=object)[prop],
         rules.postcode_no_space,
         rules.postcode_lowercase,
         rules.postcode_wrong_letter,
         rng,
+        transposed=rules.postcode_transposed,
     )
     return {
         "first": errors.upper_where(first, caps),
@@ -113,7 +115,8 @@ def person_fields(
             dt.fmt(dob, date_style), rules.missing.get("Date of Birth", 0), rng
         ),
         "address": errors.extra_whitespace(address, rules.extra_whitespace, rng),
-        "postcode": errors.blank_where(postcode, rules.missing.get("Postcode", 0), rng),
+        # a child stream: blanking postcodes leaves the source's later draws as they were
+        "postcode": errors.blank_where(postcode, rules.missing.get("Postcode", 0), rng.spawn(1)[0]),
     }
 
 
