@@ -8,7 +8,14 @@ Every request goes through the token check and the policy gate, and writes an au
 event, as in production. The reference is the same requests from one user, one at a
 time, in the same script: the ratio shows what concurrency costs.
 
+Two ways to load it, and the JSON says which: with `--think-ms 0` (the default) every
+user fires its next request the moment the last one answers (a closed loop: 50 users are
+50 requests always in flight, far more than 50 people at their desks make); with
+`--think-ms 1000` each user pauses a random 0.5-1.5 s between requests, as someone
+reading a page does. The server runs as `joinedup serve --workers N` does.
+
     .venv/bin/python benchmarks/api_load.py --people 20000 --users 50 --pairs 10 --rounds 3
+    .venv/bin/python benchmarks/api_load.py --users 50 --pairs 10 --think-ms 1000
 """
 
 from __future__ import annotations
@@ -93,13 +100,16 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _start_server(config: Path, port: int) -> subprocess.Popen:
+def _start_server(config: Path, port: int, workers: int) -> subprocess.Popen:
     code = (
-        "import uvicorn, sys; from joinedup.hub import Hub; from joinedup.web import create_app; "
-        "uvicorn.run(create_app(Hub.open(sys.argv[1])), host='127.0.0.1', "
-        "port=int(sys.argv[2]), log_level='warning', server_header=False)"
+        "import sys; from joinedup.hub import Hub; from joinedup.web.app import serve; "
+        "serve(Hub.open(sys.argv[1]), port=int(sys.argv[2]), workers=int(sys.argv[3]))"
     )
-    proc = subprocess.Popen([sys.executable, "-c", code, str(config), str(port)])
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(config), str(port), str(workers)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -112,7 +122,7 @@ def _start_server(config: Path, port: int) -> subprocess.Popen:
 
 
 async def _user(
-    client: httpx.AsyncClient, queries: list[dict], pairs: int, seed: int, out: dict
+    client: httpx.AsyncClient, queries: list[dict], pairs: int, seed: int, out: dict, think: float
 ) -> None:
     rng = random.Random(seed)
     for _ in range(pairs):
@@ -123,18 +133,24 @@ async def _user(
             ("person", "GET", f"/api/v1/people/{q['entity_id']}", None),
         )
         for kind, method, path, payload in requests:
+            if think:  # a person reading the last page; 0.5-1.5 times the mean
+                await asyncio.sleep(think * rng.uniform(0.5, 1.5))
             started = time.perf_counter()
             try:
                 response = await client.request(method, path, json=payload)
-                ok = response.status_code == 200
-            except httpx.HTTPError:
-                ok = False
+                ok, why = response.status_code == 200, str(response.status_code)
+            except httpx.HTTPError as exc:
+                ok, why = False, type(exc).__name__
             out[kind].append((time.perf_counter() - started) * 1000)
             out["errors"] += not ok
+            if not ok:
+                out["error_kinds"][why] = out["error_kinds"].get(why, 0) + 1
 
 
-async def _load(base: str, token: str, queries: list[dict], users: int, pairs: int) -> dict:
-    out: dict = {"search": [], "person": [], "errors": 0}
+async def _load(
+    base: str, token: str, queries: list[dict], users: int, pairs: int, think: float = 0.0
+) -> dict:
+    out: dict = {"search": [], "person": [], "errors": 0, "error_kinds": {}}
     limits = httpx.Limits(max_connections=users, max_keepalive_connections=users)
     async with httpx.AsyncClient(
         base_url=base,
@@ -143,7 +159,9 @@ async def _load(base: str, token: str, queries: list[dict], users: int, pairs: i
         limits=limits,
     ) as client:
         started = time.perf_counter()
-        await asyncio.gather(*(_user(client, queries, pairs, i, out) for i in range(users)))
+        await asyncio.gather(
+            *(_user(client, queries, pairs, i, out, think) for i in range(users))
+        )
         out["seconds"] = time.perf_counter() - started
     return out
 
@@ -158,6 +176,7 @@ def _summary(out: dict) -> dict:
     return {
         "requests": len(every),
         "errors": out["errors"],
+        "error_kinds": out["error_kinds"],
         "seconds": round(out["seconds"], 2),
         "requests_per_second": round(len(every) / out["seconds"], 1),
         "p50_ms": pct(every, 0.50),
@@ -175,29 +194,38 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--pairs", type=int, default=10, help="search + person pairs per user")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=2, help="server worker processes")
+    parser.add_argument(
+        "--think-ms", type=int, default=0, help="mean pause between a user's requests"
+    )
     args = parser.parse_args()
+    think = args.think_ms / 1000
 
     started = time.perf_counter()
     config = _prepare(args.people)
     prepare_seconds = time.perf_counter() - started
     token, queries = _token_and_queries(config, 500)
     port = _free_port()
-    server = _start_server(config, port)
+    server = _start_server(config, port, args.workers)
     base = f"http://127.0.0.1:{port}"
     try:
-        asyncio.run(_load(base, token, queries, 2, 2))  # warm the lookup index
+        # Warm every worker: the lookup index and the served people are read once per run.
+        asyncio.run(_load(base, token, queries, 4 * args.workers, 3))
         reference = _summary(asyncio.run(_load(base, token, queries, 1, 20)))
         print(json.dumps({"reference_one_user": reference}), flush=True)
         rounds = []
         for i in range(args.rounds):
-            result = _summary(asyncio.run(_load(base, token, queries, args.users, args.pairs)))
+            loaded = _load(base, token, queries, args.users, args.pairs, think)
+            result = _summary(asyncio.run(loaded))
             rounds.append({"round": i + 1, **result})
             print(json.dumps(rounds[-1]), flush=True)
     finally:
         server.terminate()
         server.wait(timeout=30)
     medians = {
-        key: statistics.median(r[key] for r in rounds) for key in rounds[0] if key != "round"
+        key: statistics.median(r[key] for r in rounds)
+        for key in rounds[0]
+        if key not in ("round", "error_kinds")
     }
     medians["p95_vs_one_user"] = round(medians["p95_ms"] / max(reference["p95_ms"], 0.1), 2)
     report = {
@@ -212,6 +240,13 @@ def main() -> None:
         "people": args.people,
         "users": args.users,
         "pairs_per_user": args.pairs,
+        "workers": args.workers,
+        "load": (
+            f"think time: each user pauses {args.think_ms} ms on average between requests"
+            if args.think_ms
+            else "closed loop: each user sends its next request as soon as the last answers"
+        ),
+        "think_ms": args.think_ms,
         "prepare_seconds": round(prepare_seconds, 1),
         "target": {"p95_ms": 200, "errors": 0},
         "reference_one_user": reference,
@@ -219,7 +254,7 @@ def main() -> None:
         "rounds": rounds,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / "api_load.json"
+    out = RESULTS / ("api_load_think.json" if args.think_ms else "api_load.json")
     out.write_text(json.dumps(report, indent=2), encoding="utf-8")
     print(json.dumps({"medians": medians}, indent=2))
     print(f"saved {out}")

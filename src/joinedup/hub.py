@@ -524,7 +524,7 @@ class Hub:
             """
             SELECT r.*, e.entity_id, e.uprn AS resolved_uprn, e.uprn_method
             FROM records r JOIN record_entities e USING (record_id)
-            WHERE list_contains(?, r.record_id)
+            WHERE r.record_id IN (SELECT unnest(?::VARCHAR[]))  -- a hash join: any number
             ORDER BY e.entity_id, r.source, r.record_id
             """,
             [ids],

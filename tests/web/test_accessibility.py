@@ -97,6 +97,12 @@ def _pages(hub: Hub) -> dict[str, str]:
         "account": "/account",
         "maturity": "/maturity",
         "business_case": "/business-case",
+        "runs": "/runs",
+        "run_progress": "/runs/progress",
+        "reports": "/reports",
+        "report_quality": "/reports/quality",
+        "report_savings": "/reports/savings",
+        "report_discovery": "/reports/discovery",
     }
 
 

@@ -222,8 +222,27 @@ def create_app(hub: HubLike) -> FastAPI:
     return app
 
 
-def serve(hub: HubLike, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Run the web UI; on a hub's first run, create "admin" and print its password once."""
+CONFIG_ENV = "JOINEDUP_CONFIG"  # the config file each worker process opens
+
+
+def app_from_environment() -> FastAPI:
+    """The app for one worker process of `joinedup serve --workers N` (see `serve`)."""
+    import os
+
+    from joinedup.hub import Hub
+
+    return create_app(Hub.open(os.environ[CONFIG_ENV]))
+
+
+def serve(hub: HubLike, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+    """Run the web UI; on a hub's first run, create "admin" and print its password once.
+
+    With several workers, each is its own process with its own hub, opened from the same
+    config file: the operational store serialises their audit writes (store/audit.py),
+    and the analytical store is read-only.
+    """
+    import os
+
     import uvicorn
 
     from joinedup.governance.users import ensure_admin
@@ -236,4 +255,18 @@ def serve(hub: HubLike, host: str = "127.0.0.1", port: int = 8000) -> None:
             "`joinedup` can reset it.\n",
             file=sys.stderr,
         )
+    if workers > 1:
+        path = getattr(hub.config, "path", None)
+        if path is None:
+            raise RuntimeError("several workers need a hub opened from a config file")
+        os.environ[CONFIG_ENV] = str(path)
+        uvicorn.run(
+            "joinedup.web.app:app_from_environment",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            server_header=False,
+        )
+        return
     uvicorn.run(create_app(hub), host=host, port=port, server_header=False)

@@ -26,6 +26,7 @@ from joinedup.store.runs import QualityResult, Run, SourceRun
 from joinedup.store.users import User
 from joinedup.web import reads
 from joinedup.web.deps import AUDIT_WRITE_LOCK, DEFAULT_PURPOSE, DbDep, HubDep, gate
+from joinedup.web.people_cache import served_people
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 health_router = APIRouter(tags=["health"])
@@ -477,15 +478,10 @@ def person(
     fields = _gate(db, user, "records.view", f"person:{entity_id}", purpose, asked)
     if not hub.has_run():
         raise ApiError(404, "not_found", "The hub has no completed run yet.")
-    con = reads.served_cursor(hub)
-    try:
-        ids = reads.person_record_ids(con, entity_id)
-        if not ids:
-            raise ApiError(404, "not_found", "There is no person with that id in the served run.")
-        golden = reads.golden_fields(con, entity_id)
-        records = hub._record_views(con, ids)  # noqa: SLF001 - the hub's one record reader
-    finally:
-        con.close()
+    found = served_people(hub).person(entity_id)  # read once per run (people_cache.py)
+    if found is None:
+        raise ApiError(404, "not_found", "There is no person with that id in the served run.")
+    _ids, golden, records = found
     if partner:
         golden = reads.released_by_source(golden, fields)
         records = reads.masked_records(records, fields)
