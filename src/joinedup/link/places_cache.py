@@ -22,15 +22,18 @@ import duckdb
 from joinedup.link import places_normalise, places_prepare
 
 # the tables prepare_gazetteer makes
-PREPARED_TABLES = ("_jp_gz", "_jp_gkey", "_jp_places", "_jp_gwords", "_jp_places_raw")
+PREPARED_TABLES = (
+    "_jp_gz", "_jp_gkey", "_jp_gkey_oc", "_jp_gkey_all", "_jp_places", "_jp_gwords",
+    "_jp_places_raw",
+)  # fmt: skip
 _PREFIX = "gazetteer-"
 _KEEP = 3  # prepared gazetteers kept (the newest), so a switch back is cheap too
 
 
 def _code_version() -> str:
     digest = hashlib.sha256(duckdb.__version__.encode())
-    for module in (places_normalise, places_prepare):
-        digest.update(Path(module.__file__ or "").read_bytes())
+    for source in (places_normalise.__file__, places_prepare.__file__, __file__):
+        digest.update(Path(source or "").read_bytes())
     return digest.hexdigest()
 
 

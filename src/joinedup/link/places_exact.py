@@ -47,15 +47,11 @@ def run_exact(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _jp_cand AS
-        WITH uniq AS (
-            SELECT outcode, key, min(variant) AS variant, min(uprn) AS uprn
-            FROM _jp_gkey GROUP BY outcode, key HAVING count(DISTINCT uprn) = 1
-        ),
-        hits AS (
+        WITH hits AS (
             SELECT i.rid, k.ntok, u.variant, u.uprn
             FROM _jp_in i
             JOIN _jp_ikey k USING (rid)
-            JOIN uniq u ON u.outcode = i.outcode AND u.key = k.key
+            JOIN _jp_gkey_oc u ON u.outcode = i.outcode AND u.key = k.key
             ANTI JOIN _jp_res r ON r.rid = i.rid
             ANTI JOIN (SELECT rid FROM _jp_shellhit WHERE via = 'stage') s ON s.rid = i.rid
             -- the record's own postcode has a dwelling with its numbers: the street, not
@@ -68,16 +64,12 @@ def run_exact(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _jp_cand AS
-        WITH uniq AS (
-            SELECT key, min(variant) AS variant, min(uprn) AS uprn
-            FROM _jp_gkey GROUP BY key HAVING count(DISTINCT uprn) = 1
-        ),
-        district AS (SELECT DISTINCT outcode FROM _jp_gz WHERE outcode IS NOT NULL),
+        WITH district AS (SELECT DISTINCT outcode FROM _jp_gz WHERE outcode IS NOT NULL),
         hits AS (
             SELECT i.rid, k.ntok, u.variant, u.uprn
             FROM _jp_in i
             JOIN _jp_ikey k USING (rid)
-            JOIN uniq u ON u.key = k.key
+            JOIN _jp_gkey_all u ON u.key = k.key
             ANTI JOIN _jp_res r ON r.rid = i.rid
             ANTI JOIN (SELECT rid FROM _jp_shellhit WHERE via = 'stage') s ON s.rid = i.rid
             WHERE i.pc IS NULL

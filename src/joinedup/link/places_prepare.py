@@ -10,7 +10,9 @@ Tables created (TEMP, prefixed `_jp_`, dropped by `drop_work_tables`):
 
 * `_jp_gz`: one row per gazetteer UPRN with its tokens, identifier tokens and hierarchy
   (is_shell: a PP parent shell; children: the UPRNs that point to it).
-* `_jp_gkey`: (uprn, pc, outcode, key, variant): every way the LLPG row may be written.
+* `_jp_gkey`: (uprn, pc, outcode, key, variant): every way the LLPG row may be written;
+  `_jp_gkey_oc` and `_jp_gkey_all`: the keys that name one UPRN only, per outward code
+  and in the whole gazetteer.
 * `_jp_in`: one row per input row (rid) with its tokens, identifiers, postcode (taken from
   the address text when the postcode column is empty) and whether it names a flat.
 * `_jp_ikey`: (rid, key, ntok): the input's key, and shorter keys that leave out trailing
@@ -145,6 +147,18 @@ def prepare_gazetteer(con: duckdb.DuckDBPyConnection) -> None:
         SELECT uprn, pc, outcode, key, min(variant) AS variant
         FROM k WHERE key <> ''
         GROUP BY uprn, pc, outcode, key
+    """)
+    # keys that name one UPRN only in their outward code, or in the whole gazetteer
+    # (the exact stage's outcode and district paths)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _jp_gkey_oc AS
+        SELECT outcode, key, min(variant) AS variant, min(uprn) AS uprn
+        FROM _jp_gkey GROUP BY outcode, key HAVING count(DISTINCT uprn) = 1
+    """)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _jp_gkey_all AS
+        SELECT key, min(variant) AS variant, min(uprn) AS uprn
+        FROM _jp_gkey GROUP BY key HAVING count(DISTINCT uprn) = 1
     """)
     # every word the gazetteer writes, raw: a word it holds is never a typo
     con.execute("""
