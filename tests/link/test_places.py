@@ -67,6 +67,7 @@ GAZETTEER = [
     # a named house
     ("1030", None, None, "ROSE COTTAGE", "MILL LANE", "NORTHFIELD", "ZEDBURY", "ZZ1 2AA", "RD02"),
     ("1031", None, None, "IVY HOUSE", "MILL LANE", "NORTHFIELD", "ZEDBURY", "ZZ1 2AA", "RD02"),
+    ("1032", None, None, "THE COTTAGE", "MILL LANE", "NORTHFIELD", "ZEDBURY", "ZZ1 2AA", "RD02"),
     # the same street name in another locality
     ("2001", None, None, "10", "HIGH STREET", "SOUTHBY", "ZEDBURY", "ZZ2 1AA", "RD04"),
     ("2002", None, None, "5", "ACORN ROAD", "SOUTHBY", "ZEDBURY", "ZZ2 2AA", "RD04"),
@@ -154,7 +155,7 @@ CASES: dict[str, tuple[str, str | None, str | None, tuple[str, str | None, str |
         None,
         ("matched", "1022", "exact"),
     ),
-    "flat_word_doubled_letter": ("FLAAT B, 16 HIGH STREET", "ZZ1 1AA", None, ("matched", "1012", "exact")),
+    "flat_word_doubled": ("FLAAT B, 16 HIGH STREET", "ZZ1 1AA", None, ("matched", "1012", "exact")),
     "place_typo": ("10 HIGH STREET, SOUTHBBY", None, None, ("matched", "2001", "fuzzy")),
     # a street typed from another field: the postcode and the numbers agree, and the named
     # street has no 14 in the locality named
@@ -164,6 +165,9 @@ CASES: dict[str, tuple[str, str | None, str | None, tuple[str, str | None, str |
         None,
         ("matched", "1004", "fuzzy"),
     ),
+    "flat_joined": ("FLATB, 16 HIGH STREET", "ZZ1 1AA", None, ("matched", "1012", "exact")),
+    # the only house in the postcode with the name given, the street written wrongly
+    "name_in_postcode": ("THE COTTAGE, BACK ROW", "ZZ1 2AA", None, ("matched", "1032", "fuzzy")),
     # the street's words out of order, no postcode
     "street_words_swapped": ("7, ROAD, ACORN SOUTHBY", None, None, ("matched", "2003", "fuzzy")),
     "nothing": ("NOWHERE AT ALL", None, None, ("unmatched", None, None)),

@@ -183,6 +183,13 @@ def run_fuzzy(con: duckdb.DuckDBPyConnection) -> int:
                 len(pao_name) = 0 OR {covered("pao_name", "head")} = len(pao_name)
                     AS name_ok
             FROM w
+        ),
+        n AS (
+            SELECT *,
+                -- how many of the postcode's dwellings have a building name the input gives
+                count(*) FILTER (WHERE same_pc AND same_ids AND len(pao_name) > 0 AND name_ok)
+                    OVER (PARTITION BY rid) AS n_named_in_pc
+            FROM s
         )
         SELECT rid, uprn, cover, same_pc, n_same_in_pc, pc_known,
                same_ids AND same_pc AS pc_rival,
@@ -194,13 +201,16 @@ def run_fuzzy(con: duckdb.DuckDBPyConnection) -> int:
                  -- the postcode's only dwelling with these numbers, no other street named
                  OR (same_pc AND same_ids AND NOT street_conflict
                      AND (n_same_in_pc = 1 OR len(in_words) = 0))
+                 -- the postcode's only dwelling whose building name the input gives
+                 OR (same_pc AND same_ids AND NOT street_conflict AND len(pao_name) > 0
+                     AND name_ok AND n_named_in_pc = 1)
                  -- elsewhere: no postcode, an unknown one in the district, or a real one
                  -- in the same outward code (wrong postcodes in records are mostly real
                  -- ones nearby: address-errors' PC3/PC4, fitted on council records)
                  OR (NOT same_pc AND cover >= {MIN_COVER_ELSEWHERE}
                      AND ((NOT pc_known AND NOT pc_outside) OR same_oc))
                ) AS ok
-        FROM s
+        FROM n
     """)
     # The best candidates within MARGIN. When the best is in another postcode while the
     # record's own postcode holds a dwelling with its numbers, either the postcode or the

@@ -309,6 +309,8 @@ def _fix_word_typos(con: duckdb.DuckDBPyConnection) -> None:
         FROM words, targets
         WHERE damerau_levenshtein(w, v) = 1
           AND w NOT IN (SELECT w FROM known) AND w NOT IN ({units})
+          -- "FLATB" is FLAT B run together, not a slip
+          AND NOT starts_with(w, v)
         GROUP BY w HAVING count(*) = 1
     """)
     slips = [w for (w,) in con.execute("SELECT w FROM _jp_fix ORDER BY w").fetchall()]
