@@ -21,6 +21,7 @@ import uvicorn
 
 from joinedup.governance.users import create_user
 from joinedup.hub import Hub
+from joinedup.link.review import candidate_pairs, pair_key
 from joinedup.reports.maturity import QUESTIONS
 from joinedup.web import create_app
 
@@ -82,6 +83,8 @@ def _pages(hub: Hub) -> dict[str, str]:
         source = con.execute(
             "SELECT source FROM quarantine GROUP BY source ORDER BY count(*) DESC LIMIT 1"
         ).fetchone()[0]  # type: ignore[index]
+        first = candidate_pairs(con, 0.2, 0.98)[0]
+        pair = pair_key(first["record_id_l"], first["record_id_r"])
     finally:
         con.close()
     return {
@@ -94,6 +97,8 @@ def _pages(hub: Hub) -> dict[str, str]:
         "people": "/people",
         "person": f"/people/{entity}",
         "not_found": "/no-such-page",
+        "review": "/review",
+        "review_pair": f"/review/{pair}",
         "account": "/account",
         "maturity": "/maturity",
         "business_case": "/business-case",
@@ -177,4 +182,4 @@ def test_every_page_passes_axe(served: tuple[str, Hub], tmp_path: Path) -> None:
             browser.close()
     problems = {name: v for name, v in found.items() if v}
     assert not problems, problems
-    assert len(found) == 19
+    assert len(found) == 21

@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 # finite so sums and charts stay numbers.
 _DECIDED_WEIGHT = 40.0
 # Why a pair is in the queue, in the reviewer's words; lower sorts first.
-WHY_CONFLICT = "kept apart because"
+WHY_CONFLICT = "a conflict:"
 WHY_WEAK = "the weakest link of a person the hub flagged for review"
 WHY_BAND = "the model is unsure"
 QUEUE_LIMIT = 500

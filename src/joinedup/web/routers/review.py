@@ -37,7 +37,7 @@ router = APIRouter()
 
 # Reviewing links puts the hub's records right, so it is asked for that purpose.
 REVIEW_PURPOSE = "error_correction"
-QUEUE_SHOWN = 100
+QUEUE_SHOWN = 50
 _PAIR_KEY = re.compile(r"[0-9a-f]{16}")
 DECISION_LABELS = {"same": "Same person", "different": "Different people", "unsure": "Not sure"}
 
@@ -118,7 +118,8 @@ def _side_by_side(con: Any, left: str, right: str, fields: set[str]) -> tuple[li
         "SELECT * FROM records WHERE record_id = ? OR record_id = ?", [left, right]
     )
     names = [d[0] for d in cursor.description]
-    found = {r["record_id"]: r for r in (dict(zip(names, row, strict=True)) for row in cursor)}
+    rows_found = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    found = {r["record_id"]: r for r in rows_found}
     if left not in found or right not in found:
         raise HTTPException(status_code=404)
     a, b = found[left], found[right]

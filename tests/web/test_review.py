@@ -1,0 +1,164 @@
+"""The clerical review pages over a real demo run: who may see and answer, the gate's
+audit events, the side-by-side page with its waterfall, and answers kept by record ids.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from joinedup.governance.users import create_user
+from joinedup.hub import Hub
+from joinedup.store.audit import AuditEvent
+from joinedup.store.review import ReviewLabel
+from joinedup.web import create_app
+
+from .conftest import PASSWORD, csrf_from, sign_in
+
+PAIR_LINK = re.compile(r'href="/review/([0-9a-f]{16})"')
+
+
+@pytest.fixture(scope="module")
+def demo_hub(demo_hub_config, tmp_path_factory: pytest.TempPathFactory) -> Hub:  # type: ignore[no-untyped-def]
+    target = tmp_path_factory.mktemp("web-review") / "council"
+    shutil.copytree(demo_hub_config.folder, target)
+    hub = Hub.open(target / "joinedup.yaml")
+    with hub.store.session() as db, db.begin():
+        create_user(db, "ivy", PASSWORD, "investigator", display_name="Ivy")
+        create_user(db, "ana", PASSWORD, "analyst", display_name="Ana")
+        create_user(db, "dot", PASSWORD, "dpo", display_name="Dot")
+        create_user(
+            db, "pat", PASSWORD, "partner_user", display_name="Pat", organisation="police"
+        )
+    return hub
+
+
+@pytest.fixture
+def as_user(demo_hub: Hub) -> Iterator:  # type: ignore[type-arg]
+    clients: list[TestClient] = []
+
+    def make(username: str) -> TestClient:
+        client = TestClient(
+            create_app(demo_hub), base_url="https://testserver", follow_redirects=False
+        )
+        sign_in(client, username)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+def _audited(hub: Hub, resource: str) -> list[tuple[str, str, str]]:
+    with hub.store.session() as db:
+        rows = db.scalars(select(AuditEvent).where(AuditEvent.resource == resource))
+        return [(e.actor, e.action, e.decision) for e in rows]
+
+
+def _first_pair(page: str) -> str:
+    found = PAIR_LINK.search(page)
+    assert found, "the queue lists at least one pair"
+    return found.group(1)
+
+
+def test_the_queue_lists_pairs_by_opaque_key_and_the_saved_models(demo_hub: Hub, as_user) -> None:  # type: ignore[no-untyped-def]
+    page = as_user("ivy").get("/review")
+    assert page.status_code == 200
+    assert "Pairs to review" in page.text and "Saved models" in page.text
+    keys = PAIR_LINK.findall(page.text)
+    assert keys and len(set(keys)) == len(keys)
+    assert 'href="/review"' in page.text  # in the navigation for casework staff
+    assert ("ivy", "link.review", "allowed") in _audited(demo_hub, "review:queue")
+
+
+@pytest.mark.parametrize("username", ["ana", "dot", "pat"])
+def test_other_roles_are_refused_and_the_refusal_is_audited(
+    demo_hub: Hub,
+    as_user,  # type: ignore[no-untyped-def]
+    username: str,
+) -> None:
+    client = as_user(username)
+    page = client.get("/review")
+    assert page.status_code == 403
+    assert 'href="/review"' not in page.text
+    assert (username, "link.review", "denied") in _audited(demo_hub, "review:queue")
+    key = _first_pair(as_user("ivy").get("/review").text)
+    assert client.get(f"/review/{key}").status_code == 403
+    assert (username, "link.review", "denied") in _audited(demo_hub, f"pair:{key}")
+
+
+def test_a_pair_shows_both_records_the_evidence_and_the_question(demo_hub: Hub, as_user) -> None:  # type: ignore[no-untyped-def]
+    ivy = as_user("ivy")
+    key = _first_pair(ivy.get("/review").text)
+    page = ivy.get(f"/review/{key}")
+    assert page.status_code == 200
+    assert "Are these the same person?" in page.text
+    assert "<th scope=\"row\">Name</th>" in page.text and "Agree?" in page.text
+    assert 'class="waterfall" role="img"' in page.text
+    for value in ("same", "different", "unsure"):
+        assert f'id="decision-{value}"' in page.text
+    assert ("ivy", "link.review", "allowed") in _audited(demo_hub, f"pair:{key}")
+
+
+def test_an_answer_is_kept_by_the_two_records_and_leads_to_the_next_pair(
+    demo_hub: Hub,
+    as_user,  # type: ignore[no-untyped-def]
+) -> None:
+    ivy = as_user("ivy")
+    key = _first_pair(ivy.get("/review").text)
+    page = ivy.get(f"/review/{key}")
+    token = csrf_from(page.text)
+    sent = ivy.post(f"/review/{key}", data={"decision": "different", "csrf_token": token})
+    assert sent.status_code == 303
+    assert sent.headers["location"].startswith("/review")
+    assert sent.headers["location"] != f"/review/{key}"  # answered: off the queue
+    assert ("ivy", "link.label", "allowed") in _audited(demo_hub, f"pair:{key}")
+    with demo_hub.store.session() as db:
+        labels = [x for x in db.scalars(select(ReviewLabel)) if x.reviewer == "ivy"]
+    assert len(labels) == 1
+    label = labels[0]
+    assert label.decision == "different" and label.record_id_l < label.record_id_r
+    assert ":" in label.record_id_l and label.run_id == demo_hub.latest_run().id  # type: ignore[union-attr]
+    # A second answer about the same pair replaces the first.
+    page = ivy.get(f"/review/{key}")
+    assert "Answered before" in page.text and "different people" in page.text
+    ivy.post(f"/review/{key}", data={"decision": "same", "csrf_token": csrf_from(page.text)})
+    with demo_hub.store.session() as db:
+        labels = [x for x in db.scalars(select(ReviewLabel)) if x.reviewer == "ivy"]
+    assert [x.decision for x in labels] == ["same"]
+    assert key not in PAIR_LINK.findall(ivy.get("/review").text)
+
+
+def test_answers_need_the_form_token_a_choice_and_the_right_role(demo_hub: Hub, as_user) -> None:  # type: ignore[no-untyped-def]
+    ivy = as_user("ivy")
+    key = _first_pair(ivy.get("/review").text)
+    page = ivy.get(f"/review/{key}")
+    assert ivy.post(f"/review/{key}", data={"decision": "same"}).status_code == 400
+    empty = ivy.post(f"/review/{key}", data={"csrf_token": csrf_from(page.text)})
+    assert empty.status_code == 400 and "There is a problem" in empty.text
+    ana = as_user("ana")
+    form = ana.get("/people")
+    token = csrf_from(form.text)
+    refused = ana.post(f"/review/{key}", data={"decision": "same", "csrf_token": token})
+    assert refused.status_code == 403
+    assert ("ana", "link.label", "denied") in _audited(demo_hub, f"pair:{key}")
+    with demo_hub.store.session() as db:
+        assert not [x for x in db.scalars(select(ReviewLabel)) if x.reviewer == "ana"]
+
+
+def test_unknown_and_malformed_pairs_are_not_found(demo_hub: Hub, as_user) -> None:  # type: ignore[no-untyped-def]
+    ivy = as_user("ivy")
+    assert ivy.get("/review/0000000000000000").status_code == 404
+    assert ivy.get("/review/not-a-key").status_code == 404
+
+
+def test_review_pages_need_sign_in(demo_hub: Hub) -> None:
+    client = TestClient(create_app(demo_hub), follow_redirects=False)
+    assert client.get("/review").status_code == 303
+    assert client.get("/review/0123456789abcdef").status_code == 303
