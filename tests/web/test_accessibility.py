@@ -182,4 +182,4 @@ def test_every_page_passes_axe(served: tuple[str, Hub], tmp_path: Path) -> None:
             browser.close()
     problems = {name: v for name, v in found.items() if v}
     assert not problems, problems
-    assert len(found) == 21
+    assert len(found) == 27

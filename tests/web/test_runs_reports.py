@@ -318,3 +318,36 @@ def test_openapi_lists_the_new_endpoints(demo_hub: Hub, as_user) -> None:  # typ
         assert path in paths, path
     assert "post" in paths["/api/v1/runs"]
     assert not any(p.startswith("/reports") or p.startswith("/runs") for p in paths)
+
+
+# --- the served people, read once per run ---------------------------------------------------
+
+
+def test_served_people_answer_as_the_store_does_and_follow_a_new_run(demo_hub: Hub) -> None:
+    from joinedup.web import reads
+    from joinedup.web.people_cache import served_people
+
+    people = served_people(demo_hub)
+    assert served_people(demo_hub) is people  # one read per run
+    con = reads.served_cursor(demo_hub)
+    try:
+        entities = [
+            r[0]
+            for r in con.execute(
+                "SELECT entity_id FROM record_entities GROUP BY entity_id "
+                "ORDER BY count(*) DESC, entity_id LIMIT 3"
+            ).fetchall()
+        ]
+        for entity in entities:
+            found = people.person(entity)
+            assert found is not None
+            ids, golden, records = found
+            assert ids == reads.person_record_ids(con, entity)
+            assert golden == reads.golden_fields(con, entity)
+            assert records == demo_hub._record_views(con, ids)  # noqa: SLF001
+    finally:
+        con.close()
+    assert people.person("nobody") is None
+    # A new served run is read afresh.
+    runner.run_job(demo_hub.config.path, "ada")  # type: ignore[arg-type]
+    assert served_people(demo_hub) is not people

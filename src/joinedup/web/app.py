@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
@@ -60,6 +61,16 @@ _SECURITY_HEADERS = {
 }
 
 
+@asynccontextmanager
+async def _warm_on_start(app: FastAPI) -> AsyncIterator[None]:
+    """When a server starts, read the served run's people in the background, so the first
+    person page does not wait for it (web/people_cache.py)."""
+    from joinedup.web.people_cache import warm_in_background
+
+    warm_in_background(app.state.hub)
+    yield
+
+
 def create_app(hub: HubLike) -> FastAPI:
     app = FastAPI(
         title=hub.config.hub.name,
@@ -67,6 +78,7 @@ def create_app(hub: HubLike) -> FastAPI:
         redoc_url=None,
         openapi_url="/openapi.json",  # the JSON API and /health only; pages stay out
         version="1",
+        lifespan=_warm_on_start,
     )
     app.state.hub = hub
     app.state.service_name = hub.config.hub.name

@@ -12,6 +12,7 @@ protects, not a way around it: callers ask the gate first, as before.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ class ServedPeople:
         return ids, self.golden.get(entity_id, []), self.records.get(entity_id, [])
 
 
+log = logging.getLogger(__name__)
 _cache: dict[str, tuple[object, ServedPeople]] = {}
 _lock = threading.Lock()
 
@@ -92,3 +94,16 @@ def served_people(hub: Any) -> ServedPeople:
             cached = (key[1], _build(hub))
             _cache[key[0]] = cached
         return cached[1]
+
+
+def warm_in_background(hub: Any) -> None:
+    """Build the served people in a background thread, if the hub has a run to read."""
+
+    def warm() -> None:
+        try:
+            if hub.has_run() and hasattr(hub, "_record_views"):
+                served_people(hub)
+        except Exception:  # noqa: BLE001 - a warm-up; the first request builds it instead
+            log.warning("could not read the served people ahead of time")
+
+    threading.Thread(target=warm, name="warm-people", daemon=True).start()

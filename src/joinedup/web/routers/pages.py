@@ -21,6 +21,7 @@ from joinedup.link.explain import explain_links
 from joinedup.web import reads
 from joinedup.web.charts import trend_svg, waterfall_svg
 from joinedup.web.deps import DEFAULT_PURPOSE, DbDep, HubDep, UserDep, csrf_protect, gate
+from joinedup.web.people_cache import served_people
 from joinedup.web.routers.governance import chosen_purpose
 from joinedup.web.routers.matches import denied_page
 from joinedup.web.templating import render
@@ -216,16 +217,17 @@ def person_page(
     fields = set(decision.fields)
     if not hub.has_run():
         return _no_run(request, "Person")
-    con = reads.served_cursor(hub)
-    try:
-        ids = reads.person_record_ids(con, entity_id)
-        if not ids:
-            raise HTTPException(status_code=404)
-        golden = reads.golden_fields(con, entity_id)
-        records = hub._record_views(con, ids)  # noqa: SLF001 - the hub's one record reader
-        links = explain_links(con, ids) if "link_reasons" in fields else []
-    finally:
-        con.close()
+    found = served_people(hub).person(entity_id)  # read once per run (people_cache.py)
+    if found is None:
+        raise HTTPException(status_code=404)
+    ids, golden, records = found
+    links: list = []
+    if "link_reasons" in fields:
+        con = reads.served_cursor(hub)
+        try:
+            links = explain_links(con, ids)
+        finally:
+            con.close()
     if partner:
         golden = reads.released_by_source(golden, fields)
         records = reads.masked_records(records, fields)
