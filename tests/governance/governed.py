@@ -136,9 +136,11 @@ def plant(hub: Hub) -> Planted:
             SELECT e.entity_id, m.match_key, m.uprn FROM matches m
             JOIN record_entities e ON e.record_id = m.subject_record_id
             WHERE m.uprn IS NOT NULL AND e.entity_id IN (
-                SELECT entity_id FROM record_entities GROUP BY entity_id
-                HAVING count(DISTINCT source) >= 3
-                   AND bool_or(source = 'council_tax'))
+                SELECT e.entity_id FROM record_entities e JOIN records r USING (record_id)
+                GROUP BY e.entity_id
+                HAVING count(DISTINCT r.source) >= 3
+                   AND bool_or(r.source = 'council_tax' AND r.surname IS NOT NULL
+                               AND r.date_of_birth IS NOT NULL))
             ORDER BY m.estimated_value DESC, m.match_key LIMIT 1
             """
         ).fetchone()  # type: ignore[misc]

@@ -203,6 +203,13 @@ def entity_names(con: Any, entity_ids: list[str]) -> dict[str, dict[str, Any]]:
 # source's field was released. The council's own staff are asked about the view's fields.
 
 PARTNER_FIELDS = ("record_key", "name", "date_of_birth", "address", "postcode", "uprn")
+# A property's occupants and records mix every source: a derived view that no agreement
+# can name, so a partner asking for it is refused (and the refusal audited).
+PROPERTY_PARTNER_FIELDS = ("households.occupants",)
+
+
+def property_gate_fields(partner: bool, staff_fields: tuple[str, ...]) -> tuple[str, ...]:
+    return PROPERTY_PARTNER_FIELDS if partner else staff_fields
 
 
 def person_gate_fields(

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
+from joinedup.governance.policy import AGREEMENT_ROLES
 from joinedup.reports.document import Document
 from joinedup.store.runs import Run
 from joinedup.web import reads, runner
@@ -109,7 +110,8 @@ def place(
 ) -> dict:
     """A property by UPRN: its gazetteer entry, its current occupants and the source
     records matched to it, with only the fields the gate released."""
-    fields = _gate(db, user, "records.view", f"property:{uprn}", purpose, PLACE_FIELDS)
+    asked = reads.property_gate_fields(user.role in AGREEMENT_ROLES, PLACE_FIELDS)
+    fields = _gate(db, user, "records.view", f"property:{uprn}", purpose, asked)
     if not hub.has_run():
         raise ApiError(404, "not_found", "The hub has no completed run yet.")
     con = reads.served_cursor(hub)

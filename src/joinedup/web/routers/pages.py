@@ -99,8 +99,7 @@ def source_page(request: Request, name: str, hub: HubDep, user: UserDep, db: DbD
 def property_page(request: Request, uprn: str, hub: HubDep, user: UserDep, db: DbDep) -> Response:
     if not uprn.isdigit() or len(uprn) > 12:
         raise HTTPException(status_code=404)
-    # A household mixes every source's records: derived, so no agreement releases it.
-    asked = ("households.occupants",) if user.role in AGREEMENT_ROLES else PROPERTY_FIELDS
+    asked = reads.property_gate_fields(user.role in AGREEMENT_ROLES, PROPERTY_FIELDS)
     decision = gate(db, user, "records.view", f"property:{uprn}", DEFAULT_PURPOSE, asked)
     if not decision.allowed:
         return denied_page(request, decision)
