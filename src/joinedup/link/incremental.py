@@ -18,16 +18,21 @@ delta is more than `max_delta_share` of the records this falls back to a full li
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from joinedup.config import LinkConfig
 from joinedup.link import people
 from joinedup.link.clusters import split_conflicting_clusters, write_cluster_quality
 from joinedup.link.entity_ids import assign_stable_ids
 from joinedup.link.nicknames import forename_variant_lists
+
+# Pairs below this match probability are not kept, as in a full run's predictions.
+_KEEP_FROM = 0.01
 
 _COMPARED = (
     "source_dataset",
@@ -43,6 +48,7 @@ _COMPARED = (
     "ni_number",
     "start_date",
     "end_date",
+    "listed_once",
 )
 
 
@@ -74,7 +80,28 @@ def link_people_incremental(
             con, settings, progress, previous_store=previous_store, run_id=run_id
         )
     con.execute(people._PREPARE_SQL)
-    cols = ", ".join(_COMPARED)
+    # A column added since the last run (or one it lacks) cannot be compared: leave it out.
+    previous_columns = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM duckdb_columns() "
+            "WHERE database_name = '_prev' AND table_name = 'link_input'"
+        ).fetchall()
+    }
+    current_columns = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM duckdb_columns() "
+            "WHERE database_name <> '_prev' AND table_name = 'link_input'"
+        ).fetchall()
+    }
+    if current_columns - previous_columns:
+        # A new derived column changes what the model compares: nothing old can be kept.
+        con.execute("DETACH _prev")
+        return people.link_people(
+            con, settings, progress, previous_store=previous_store, run_id=run_id
+        )
+    cols = ", ".join(c for c in _COMPARED if c in current_columns)
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _delta AS
@@ -98,7 +125,8 @@ def link_people_incremental(
         )
     model_json = con.execute("SELECT model_json FROM _prev.link_model").fetchone()[0]  # type: ignore[index]
     say(f"scoring {n_delta:,} new or changed records against the rest")
-    new_links = _score_delta(con, json.loads(model_json)) if n_delta else None
+    names = _name_variants(con)
+    new_links = _score_delta(con, json.loads(model_json), names) if n_delta else None
     con.execute(
         """
         CREATE OR REPLACE TABLE person_links AS
@@ -107,21 +135,28 @@ def link_people_incremental(
           AND record_id_r NOT IN (SELECT unique_id FROM _dropped)
         """
     )
+    con.execute("CREATE OR REPLACE TEMP TABLE _new_links AS SELECT * FROM person_links LIMIT 0")
     if new_links is not None:
-        con.register("_new_links", new_links)
-        con.execute("INSERT INTO person_links BY NAME SELECT * FROM _new_links")
-        con.unregister("_new_links")
+        con.register("_new_links_arrow", new_links)
+        con.execute("INSERT INTO _new_links BY NAME SELECT * FROM _new_links_arrow")
+        con.unregister("_new_links_arrow")
+        con.execute("INSERT INTO person_links SELECT * FROM _new_links")
     con.execute("CREATE OR REPLACE TABLE link_model (model_json VARCHAR)")
     con.execute("INSERT INTO link_model VALUES (?)", [model_json])
-    if "person_name_variants" in tables:
-        con.execute(
-            "CREATE OR REPLACE TABLE person_name_variants AS "
-            "SELECT * FROM _prev.person_name_variants"
-        )
-    con.execute("DETACH _prev")
+    con.register("_names", names)
+    con.execute(
+        "CREATE OR REPLACE TABLE person_name_variants AS SELECT first_name, "
+        "CAST(first_name_variants AS VARCHAR[]) AS first_name_variants FROM _names"
+    )
+    con.unregister("_names")
     say("clustering linked records into people")
-    _cluster(con, settings.threshold_probability)
-    split = split_conflicting_clusters(con, settings.threshold_probability)
+    if {"person_clusters", "person_cluster_conflicts"} <= tables:
+        split = _recluster_affected(con, settings.threshold_probability)
+        con.execute("DETACH _prev")
+    else:  # a store from before clusters were kept: cluster everything
+        con.execute("DETACH _prev")
+        _cluster(con, settings.threshold_probability)
+        split = split_conflicting_clusters(con, settings.threshold_probability)
     ids = assign_stable_ids(con, previous_store, run_id)
     write_cluster_quality(con, settings.threshold_probability)
     entities, links = con.execute(
@@ -140,14 +175,20 @@ def link_people_incremental(
     )
 
 
-def _score_delta(con: duckdb.DuckDBPyConnection, model: dict):  # type: ignore[no-untyped-def]
-    """Pairs between each delta record and every current record, scored by `model`."""
-    from splink import DuckDBAPI, Linker
-
+def _name_variants(con: duckdb.DuckDBPyConnection):  # type: ignore[no-untyped-def]
+    """Every current first name with its variants (a delta may bring new names)."""
     names = con.execute(
         "SELECT DISTINCT first_name FROM link_input WHERE first_name IS NOT NULL"
     ).df()
     names["first_name_variants"] = forename_variant_lists(names["first_name"])
+    return names
+
+
+def _score_delta(con: duckdb.DuckDBPyConnection, model: dict, names):  # type: ignore[no-untyped-def]
+    """Pairs between each delta record and every current record, scored by `model`, as
+    an Arrow table with the columns of `person_links`."""
+    from splink import DuckDBAPI, Linker
+
     work = duckdb.connect()
     work.register("_all", con.execute("SELECT * FROM link_input").to_arrow_table())
     work.register("_names", names)
@@ -165,22 +206,112 @@ def _score_delta(con: duckdb.DuckDBPyConnection, model: dict):  # type: ignore[n
     people._quieten_splink()
     linker = Linker("link_input", model, db_api=DuckDBAPI(work))
     rules = model["blocking_rules_to_generate_predictions"]
+    # The same floor as a full run's predictions (match probability 0.01).
+    floor = math.log2(_KEEP_FROM / (1 - _KEEP_FROM))
     found = linker.inference.find_matches_to_new_records(
-        "delta_input", blocking_rules=rules, match_weight_threshold=-30
-    ).as_pandas_dataframe()
+        "delta_input", blocking_rules=rules, match_weight_threshold=floor
+    )
+    columns = [r[0] for r in work.execute(f"DESCRIBE {found.physical_name}").fetchall()]
+    keep = ["match_weight", "match_probability"]
+    keep += [c for c in columns if c.startswith(("gamma_", "bf_"))]
+    # One row per unordered pair (two delta records find each other twice), ids in the
+    # order a full run writes them (l < r).
+    table = work.execute(
+        f"""
+        SELECT least(unique_id_l, unique_id_r) AS record_id_l,
+               greatest(unique_id_l, unique_id_r) AS record_id_r, {", ".join(keep)}
+        FROM {found.physical_name}
+        WHERE unique_id_l <> unique_id_r AND match_probability >= {_KEEP_FROM}
+        QUALIFY row_number() OVER (
+            PARTITION BY least(unique_id_l, unique_id_r), greatest(unique_id_l, unique_id_r)
+            ORDER BY unique_id_l) = 1
+        """
+    ).to_arrow_table()
     work.close()
-    found = found[found["unique_id_l"] != found["unique_id_r"]]
-    found = found[found["match_probability"] >= 0.01]
-    # one row per unordered pair, ids in the order a full run writes them (l < r)
-    swap = found["unique_id_l"] > found["unique_id_r"]
-    found.loc[swap, ["unique_id_l", "unique_id_r"]] = found.loc[
-        swap, ["unique_id_r", "unique_id_l"]
-    ].to_numpy()
-    found = found.drop_duplicates(["unique_id_l", "unique_id_r"])
-    gamma = [c for c in found.columns if c.startswith("gamma_")]
-    bf = [c for c in found.columns if c.startswith("bf_")]
-    keep = ["unique_id_l", "unique_id_r", "match_weight", "match_probability", *gamma, *bf]
-    return found[keep].rename(columns={"unique_id_l": "record_id_l", "unique_id_r": "record_id_r"})
+    return table
+
+
+def _recluster_affected(con: duckdb.DuckDBPyConnection, threshold: float) -> int:
+    """`person_clusters` from the previous run's, rebuilt only where links changed.
+
+    A previous cluster is rebuilt when one of its records changed, went, or gained a link
+    at the threshold; it is taken whole with every piece split from the same connected
+    component (old links at the threshold join only records of one component). The
+    rebuilt records are clustered and split exactly as in a full run; the rest keep their
+    clusters and conflicts. Needs `_prev` attached, `_delta`, `_dropped`, `_new_links`.
+    Returns the number of clusters split.
+    """
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _prev_members AS
+        SELECT record_id, cluster_id, split_from,
+               coalesce(split_from, cluster_id) AS component
+        FROM _prev.person_clusters;
+
+        CREATE OR REPLACE TEMP TABLE _touched AS
+        SELECT unique_id AS record_id FROM _dropped
+        UNION SELECT unique_id FROM _delta
+        UNION SELECT record_id_l FROM _new_links WHERE match_probability >= {threshold}
+        UNION SELECT record_id_r FROM _new_links WHERE match_probability >= {threshold};
+
+        CREATE OR REPLACE TEMP TABLE _affected AS
+        SELECT record_id FROM (
+            SELECT record_id FROM _prev_members WHERE component IN (
+                SELECT component FROM _prev_members JOIN _touched USING (record_id))
+            UNION SELECT record_id FROM _touched
+        ) WHERE record_id IN (SELECT unique_id FROM link_input);
+        """
+    )
+    nodes = [r[0] for r in con.execute("SELECT record_id FROM _affected").fetchall()]
+    edges = con.execute(
+        "SELECT record_id_l, record_id_r FROM person_links "
+        "WHERE match_probability >= ? "
+        "AND record_id_l IN (SELECT record_id FROM _affected) "
+        "AND record_id_r IN (SELECT record_id FROM _affected)",
+        [threshold],
+    ).fetchall()
+    component = _components(nodes, edges)
+    con.register(
+        "_rebuilt",
+        pa.table({"record_id": list(component), "cluster_id": list(component.values())}),
+    )
+    con.execute("CREATE OR REPLACE TABLE person_clusters AS SELECT * FROM _rebuilt")
+    con.unregister("_rebuilt")
+    split = split_conflicting_clusters(con, threshold)
+    con.execute(
+        """
+        CREATE OR REPLACE TABLE person_clusters AS
+        SELECT record_id, cluster_id, split_from FROM person_clusters
+        UNION ALL
+        SELECT record_id, cluster_id, split_from FROM _prev_members
+        WHERE record_id NOT IN (SELECT record_id FROM _affected)
+          AND record_id IN (SELECT unique_id FROM link_input);
+
+        INSERT INTO person_cluster_conflicts
+        SELECT * FROM _prev.person_cluster_conflicts
+        WHERE record_id_l NOT IN (SELECT record_id FROM _affected)
+          AND record_id_r NOT IN (SELECT record_id FROM _affected);
+        """
+    )
+    return split
+
+
+def _components(nodes: list[str], edges: list[tuple[str, str]]) -> dict[str, str]:
+    """Connected components (union-find): record -> the smallest record id in its
+    component, which also names the cluster."""
+    parent = {n: n for n in nodes}
+
+    def root(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for left, right in edges:
+        a, b = root(left), root(right)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    return {n: root(n) for n in nodes}
 
 
 def _cluster(con: duckdb.DuckDBPyConnection, threshold: float) -> None:

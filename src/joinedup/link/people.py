@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from joinedup.config import LinkConfig
 from joinedup.link.clusters import split_conflicting_clusters, write_cluster_quality
@@ -332,7 +332,7 @@ def link_people(
     else:
         model = _settings(identifier_agreement_u(con))
         linker = Linker("link_input", model, db_api=DuckDBAPI(work))
-        _train(linker, settings, say)
+        _train(linker, settings, say, _em_sampling(con))
         if review is not None:
             train_with_labels(linker, work, review)
     # -- end of hook ----------------------------------------------------------------------
@@ -344,15 +344,21 @@ def link_people(
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
         predictions, threshold_match_probability=settings.threshold_probability
     )
-    links_df = predictions.as_pandas_dataframe()
-    clusters_df = clusters.as_pandas_dataframe()[["unique_id", "cluster_id"]]
     model_json = json.dumps(linker.misc.save_model_to_json(), default=str)
 
-    _write_links(con, links_df, model_json)
-    con.register("_clusters", clusters_df)
+    pairs_scored = _copy_links(con, work, predictions.physical_name, model_json)
+    # Arrow, not pandas: the tables move between the two DuckDB connections without
+    # a per-row conversion, which at a million records is seconds.
+    con.register(
+        "_clusters",
+        work.execute(
+            f"SELECT unique_id, CAST(cluster_id AS VARCHAR) AS cluster_id "
+            f"FROM {clusters.physical_name}"
+        ).to_arrow_table(),
+    )
     con.execute(
         "CREATE OR REPLACE TABLE person_clusters AS "
-        "SELECT unique_id AS record_id, CAST(cluster_id AS VARCHAR) AS cluster_id FROM _clusters"
+        "SELECT unique_id AS record_id, cluster_id FROM _clusters"
     )
     con.unregister("_clusters")
     work.close()
@@ -361,10 +367,14 @@ def link_people(
     ids = assign_stable_ids(con, previous_store, run_id)
     write_cluster_quality(con, settings.threshold_probability)
     entities = con.execute("SELECT count(DISTINCT entity_id) FROM person_clusters").fetchone()[0]  # type: ignore[index]
+    links = con.execute(
+        "SELECT count(*) FROM person_links WHERE match_probability >= ?",
+        [settings.threshold_probability],
+    ).fetchone()
     return PeopleLinkSummary(
         records=frame.num_rows,
-        pairs_scored=len(links_df),
-        links=int((links_df["match_probability"] >= settings.threshold_probability).sum()),
+        pairs_scored=pairs_scored,
+        links=int(links[0]) if links else 0,
         entities=int(entities),
         model_json=model_json,
         clusters_split=split,
@@ -372,7 +382,44 @@ def link_people(
     )
 
 
-def _train(linker, settings: LinkConfig, say: Callable[[str], None]) -> None:  # type: ignore[no-untyped-def]
+# EM learns m from the share of each agreement pattern, which a sample of a session's pairs
+# estimates as well as all of them; common names make the name session grow with the square
+# of the records (14 million pairs at a million records), so each session is sampled down.
+_EM_MAX_PAIRS = 2_000_000
+_EM_SESSIONS = (("email",), ("phone",), ("first_name", "surname"))
+
+
+def _em_sampling(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, ...], int]:
+    """Per EM session (its blocking columns), keep one pair in n: n from its pair count."""
+    out = {}
+    for columns in _EM_SESSIONS:
+        keys = ", ".join(columns)
+        not_null = " AND ".join(f"{c} IS NOT NULL" for c in columns)
+        row = con.execute(
+            f"SELECT sum(n * (n - 1) / 2) FROM (SELECT count(*) AS n FROM link_input "
+            f"WHERE {not_null} GROUP BY {keys})"
+        ).fetchone()
+        pairs = float(row[0] or 0) if row else 0.0
+        out[columns] = max(1, math.ceil(pairs / _EM_MAX_PAIRS))
+    return out
+
+
+def _em_rule(columns: tuple[str, ...], one_in: int) -> object:
+    from splink import block_on
+
+    if one_in <= 1:
+        return block_on(*columns)
+    # A pair is kept when its left record falls in the sample, so about 1/n of the pairs.
+    equal = " AND ".join(f"l.{c} = r.{c}" for c in columns)
+    return f"{equal} AND hash(l.unique_id) % {one_in} = 0"
+
+
+def _train(  # type: ignore[no-untyped-def]
+    linker,
+    settings: LinkConfig,
+    say: Callable[[str], None],
+    em_sampling: dict[tuple[str, ...], int] | None = None,
+) -> None:
     """Train without labels: u by random sampling, m by expectation maximisation."""
     from splink import block_on
 
@@ -389,9 +436,15 @@ def _train(linker, settings: LinkConfig, say: Callable[[str], None]) -> None:  #
     # the property or on a date of birth alone would teach EM that "same household" is a
     # match, so sessions block on contact details (nearly always the same person) and on
     # the whole name (trains date of birth and address).
-    for rule in (block_on("email"), block_on("phone"), block_on("first_name", "surname")):
+    for columns in _EM_SESSIONS:
+        rule = _em_rule(columns, (em_sampling or {}).get(columns, 1))
         try:
-            linker.training.estimate_parameters_using_expectation_maximisation(rule)
+            # Iterating on agreement-pattern counts, not on every pair, makes each EM step
+            # cost the number of distinct patterns; term frequencies only adjust exact
+            # name matches at scoring time, so m learned without them changes little.
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule, estimate_without_term_frequencies=True
+            )
         except Exception as exc:  # a session with no pairs cannot train; the others still can
             logger.warning("an EM training session was skipped: %s", type(exc).__name__)
 
@@ -406,17 +459,25 @@ def _quieten_splink() -> None:
             logging.getLogger(name).setLevel(logging.ERROR)
 
 
-def _write_links(con: duckdb.DuckDBPyConnection, links: pd.DataFrame, model_json: str) -> None:
-    """Keep each scored pair with its per-comparison level and weight, for explanations."""
-    gamma_cols = [c for c in links.columns if c.startswith("gamma_")]
-    bf_cols = {c.removeprefix("bf_"): c for c in links.columns if c.startswith("bf_")}
-    keep = ["unique_id_l", "unique_id_r", "match_weight", "match_probability", *gamma_cols]
-    keep += list(bf_cols.values())
-    con.register("_links", links[keep])
-    con.execute(
-        "CREATE OR REPLACE TABLE person_links AS SELECT unique_id_l AS record_id_l, "
-        "unique_id_r AS record_id_r, * EXCLUDE (unique_id_l, unique_id_r) FROM _links"
+def _copy_links(
+    con: duckdb.DuckDBPyConnection, work: duckdb.DuckDBPyConnection, table: str, model_json: str
+) -> int:
+    """Keep each scored pair with its per-comparison level and weight, for explanations;
+    returns the number of pairs."""
+    columns = [r[0] for r in work.execute(f"DESCRIBE {table}").fetchall()]
+    keep = ["match_weight", "match_probability"]
+    keep += [c for c in columns if c.startswith("gamma_")]
+    keep += [c for c in columns if c.startswith("bf_")]
+    con.register(
+        "_links",
+        work.execute(
+            f"SELECT unique_id_l AS record_id_l, unique_id_r AS record_id_r, {', '.join(keep)} "
+            f"FROM {table}"
+        ).to_arrow_table(),
     )
+    con.execute("CREATE OR REPLACE TABLE person_links AS SELECT * FROM _links")
     con.unregister("_links")
     con.execute("CREATE OR REPLACE TABLE link_model (model_json VARCHAR)")
     con.execute("INSERT INTO link_model VALUES (?)", [model_json])
+    count = con.execute("SELECT count(*) FROM person_links").fetchone()
+    return int(count[0]) if count else 0
