@@ -66,7 +66,7 @@ def test_a_suspension_takes_effect_at_once_and_survives_a_sync(store: Operationa
     assert _state(store) == ("ended", date(2026, 12, 1), False)
     with store.session() as session:
         actions = [e.action for e in session.scalars(select(AuditEvent).order_by(AuditEvent.seq))]
-        assert actions == ["agreement.add", "agreement.edit"] + ["agreement.change"] * 2
+        assert actions == ["agreement.add", "agreement.edited"] + ["agreement.change"] * 2
         assert verify_chain(session) == []
 
 
@@ -123,9 +123,9 @@ def test_catalogue_edits_lie_over_the_yaml(store: OperationalStore) -> None:
         assert entry.steward is None
         events = [(e.action, e.resource, e.detail) for e in session.scalars(select(AuditEvent))]
     assert events == [
-        ("catalogue.edit", "catalogue:council_tax", "steward set"),
-        ("catalogue.edit", "catalogue:council_tax.nhs", "personal_data set"),
-        ("catalogue.edit", "catalogue:council_tax", "steward returned to the YAML"),
+        ("catalogue.edited", "catalogue:council_tax", "steward set"),
+        ("catalogue.edited", "catalogue:council_tax.nhs", "personal_data set"),
+        ("catalogue.edited", "catalogue:council_tax", "steward returned to the YAML"),
     ]
 
 

@@ -289,7 +289,7 @@ def edit_agreement(
     session.flush()
     if changed:
         record_event(
-            session, actor, "agreement.edit", f"agreement:{agreement.name}",
+            session, actor, "agreement.edited", f"agreement:{agreement.name}",
             "audit_oversight", "allowed", detail="; ".join(changed),
         )  # fmt: skip
     return changed

@@ -180,7 +180,7 @@ def edit_catalogue(
     session.flush()
     where = f"catalogue:{source}" + (f".{column}" if column else "")
     record_event(
-        session, actor, "catalogue.edit", where[:200], "audit_oversight", "allowed",
+        session, actor, "catalogue.edited", where[:200], "audit_oversight", "allowed",
         detail=f"{attribute} {'set' if value else 'returned to the YAML'}",
     )  # fmt: skip
     return True

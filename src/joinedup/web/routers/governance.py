@@ -82,15 +82,17 @@ def _agreements(db: Session, user: User) -> list[AgreementView]:
 
 def chosen_purpose(db: Session, user: User, given: str) -> str:
     """The purpose a page asks the gate for: the one the user chose; otherwise, for a
-    partner's user, that of their first agreement in force, and for staff the default."""
+    partner's user, that of their first agreement in force (or, with none in force, of
+    their first agreement, so a refusal names it and says why), and for staff the
+    default."""
     if given in PURPOSES:
         return given
     if given:
         return given[:100]  # unknown: the gate refuses it, and says so
     if _is_partner(user):
-        in_force = [a for a in _agreements(db, user) if a.state == "in_force"]
-        if in_force:
-            return in_force[0].purpose
+        mine = sorted(_agreements(db, user), key=lambda a: a.state != "in_force")
+        if mine:
+            return mine[0].purpose
     return DEFAULT_PURPOSE
 
 
