@@ -48,6 +48,10 @@ def pair_key(record_id_l: str, record_id_r: str) -> str:
     return hashlib.md5(f"{left}|{right}".encode(), usedforsecurity=False).hexdigest()[:16]
 
 
+# `pair_key` in SQL, for pairs already in order (record_id_l < record_id_r).
+_KEY_SQL = "substr(md5(record_id_l || '|' || record_id_r), 1, 16)"
+
+
 @dataclass(frozen=True)
 class UncertainPair:
     key: str
@@ -116,16 +120,21 @@ def _decided_table(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def candidate_pairs(
-    con: duckdb.DuckDBPyConnection, low: float, high: float
+    con: duckdb.DuckDBPyConnection, low: float, high: float, key: str | None = None
 ) -> list[dict[str, Any]]:
-    """Every pair worth a reviewer's look in the served run, most telling first."""
+    """Every pair worth a reviewer's look in the served run, most telling first (only the
+    pair with this `pair_key` when one is given)."""
     sql = _QUEUE_SQL.format(
         decided=_decided_table(con),
         band=WHY_BAND,
         weak_why=WHY_WEAK,
         conflict=WHY_CONFLICT,
     )
-    cursor = con.execute(sql, {"low": low, "high": high})
+    params: dict[str, Any] = {"low": low, "high": high}
+    if key is not None:
+        sql = f"SELECT * FROM ({sql}) WHERE {_KEY_SQL} = $key"
+        params["key"] = key
+    cursor = con.execute(sql, params)
     names = [d[0] for d in cursor.description or []]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
@@ -178,9 +187,8 @@ def find_pair(
 ) -> UncertainPair | None:
     """The pair behind a key: one in the queue, or any pair the run scored."""
     labels = labels_by_pair(session)
-    for row in candidate_pairs(con, low, high):
-        if pair_key(row["record_id_l"], row["record_id_r"]) == key:
-            return _pair(row, labels.get((row["record_id_l"], row["record_id_r"])))
+    for row in candidate_pairs(con, low, high, key):
+        return _pair(row, labels.get((row["record_id_l"], row["record_id_r"])))
     decided = _decided_table(con)
     found = con.execute(
         f"""
@@ -191,7 +199,7 @@ def find_pair(
         LEFT JOIN {decided} d USING (record_id_l, record_id_r)
         LEFT JOIN person_clusters a ON a.record_id = l.record_id_l
         LEFT JOIN person_clusters b ON b.record_id = l.record_id_r
-        WHERE substr(md5(l.record_id_l || '|' || l.record_id_r), 1, 16) = ?
+        WHERE {_KEY_SQL.replace("record_id", "l.record_id")} = ?
         """,
         [key],
     ).fetchone()
