@@ -314,3 +314,19 @@ def test_the_linking_docs_examples_are_valid_configs() -> None:
         if "model_version" in block:
             assert config.link.model_version == 3
     assert checked >= 4
+
+
+def test_the_models_command_lists_versions_and_run_refuses_an_unknown_one(relabelled) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from joinedup.cli import app
+
+    hub, _answers, summary = relabelled
+    config = str(hub.config.path)
+    runner = CliRunner()
+    listed = runner.invoke(app, ["models", "list", "--config", config], env={"COLUMNS": "160"})
+    assert listed.exit_code == 0, listed.output
+    assert summary.run_id in listed.output and "with labels" in listed.output
+    refused = runner.invoke(app, ["run", "--config", config, "--model-version", "9999"])
+    assert refused.exit_code == 2
+    assert "no saved link model version 9999" in refused.output
