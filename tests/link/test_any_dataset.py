@@ -157,8 +157,9 @@ def test_entities_agree_with_the_files_own_duplicates(any_dataset) -> None:  # t
         con.close()
     people = truth["_person"].nunique()
     assert scores["records_scored"] == len(truth)
-    assert scores["precision"] >= 0.95 and scores["recall"] >= 0.9, scores
-    assert scores["bcubed_f1"] >= 0.97, scores
+    # Measured 1.0 on this file; the margin is for training that varies between machines.
+    assert scores["precision"] >= 0.97 and scores["recall"] >= 0.95, scores
+    assert scores["bcubed_f1"] >= 0.98, scores
     # Neither everyone merged nor nobody linked: the count is near the true number.
     assert abs(int(entities[0]) - people) <= 0.05 * people  # type: ignore[index]
 
