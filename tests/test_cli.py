@@ -37,7 +37,13 @@ def test_run_quality_evaluate_and_export(fresh_demo_copy, tmp_path: Path) -> Non
     )
     assert result.exit_code == 0, result.output
     figures = json.loads(result.output)
-    assert set(figures) >= {"sources", "person_links", "uprn", "rules"}
+    assert set(figures) >= {"sources", "person_links", "uprn", "rules", "households"}
+    assert set(figures["uprn"]["per_source"]["council_tax"]) >= {"right", "wrong", "flagged"}
+    assert {"stale_alerts", "movers", "recall"} <= set(figures["households"])
+    truth = str(fresh_demo_copy.folder / "truth")
+    result = runner.invoke(app, ["evaluate", "--summary", "--config", config, "--truth", truth])
+    assert result.exit_code == 0, result.output
+    assert "council_tax:" in result.output and "movers:" in result.output
     assert figures["sources"]["council_tax"]["rows_in"] == (
         figures["sources"]["council_tax"]["records"]
         + figures["sources"]["council_tax"]["quarantined"]
