@@ -52,12 +52,14 @@ PurposeOption = typer.Option(
 )
 
 
-def _gate_export(hub, resource: str, fields: tuple[str, ...], purpose: str) -> None:  # type: ignore[no-untyped-def]
+def _gate_export(  # type: ignore[no-untyped-def]
+    hub, resource: str, fields: tuple[str, ...], purpose: str, action: str = "records.view"
+) -> None:
     """Every export of personal data asks the one gate first, which writes the audit event."""
     from joinedup.governance.policy import authorise
 
     with hub.store.session() as session:
-        decision = authorise(session, _cli_actor(), "records.view", resource, purpose, fields)
+        decision = authorise(session, _cli_actor(), action, resource, purpose, fields)
         session.commit()
     if not decision.allowed:
         _fail(f"not allowed: {decision.reason}")
@@ -218,12 +220,28 @@ def evaluate(
     out.print_json(json.dumps(result))
 
 
-def _export(config: Path, output: Path, purpose: str, kind: str, fields: tuple[str, ...]) -> None:
-    """The one path for CSV exports of personal data: the gate (audited), then the file."""
+def _export(
+    config: Path,
+    output: Path,
+    purpose: str,
+    kind: str,
+    fields: tuple[str, ...],
+    pseudonymise: bool = False,
+) -> None:
+    """The one path for CSV exports of personal data: the gate (audited), then the file;
+    with `pseudonymise`, identifying columns are written as keyed pseudonyms."""
+    from joinedup.governance.pseudonyms import PseudonymKeyError, load_key, pseudonymise_csv
     from joinedup.rules.export import export_matches
 
     hub = _open_hub(config)
-    _gate_export(hub, f"export:{kind}", fields, purpose)
+    key = None
+    if pseudonymise:
+        try:
+            key = load_key(data_dir=hub.config.data_dir)
+        except PseudonymKeyError as exc:
+            _fail(str(exc))
+    action = "pseudonyms.view" if pseudonymise else "records.view"
+    _gate_export(hub, f"export:{kind}", fields, purpose, action)
     writers = {
         "entities": hub.export_entities,
         "addresses": hub.export_addresses,
@@ -234,7 +252,15 @@ def _export(config: Path, output: Path, purpose: str, kind: str, fields: tuple[s
         count = writers[kind](output)
     except RuntimeError as exc:
         _fail(str(exc))
+    if key is not None:
+        replaced = pseudonymise_csv(output, key)
+        console.print(f"pseudonymised: {', '.join(replaced) or 'nothing to replace'}")
     console.print(f"wrote {count:,} rows to {output}")
+
+
+PseudonymiseOption = typer.Option(
+    False, "--pseudonymise", help="write record keys, addresses, postcodes and UPRNs as pseudonyms"
+)
 
 
 OutOption = typer.Option(..., "--out", help="CSV file to write")
@@ -242,35 +268,48 @@ OutOption = typer.Option(..., "--out", help="CSV file to write")
 
 @export_app.command("entities")
 def export_entities(
-    config: Path = ConfigOption, output: Path = OutOption, purpose: str = PurposeOption
+    config: Path = ConfigOption,
+    output: Path = OutOption,
+    purpose: str = PurposeOption,
+    pseudonymise: bool = PseudonymiseOption,
 ) -> None:
     """One row per record: source, record key, entity id, UPRN."""
-    _export(config, output, purpose, "entities", ("record_key", "entity_id", "uprn"))
+    _export(config, output, purpose, "entities", ("record_key", "entity_id", "uprn"), pseudonymise)
 
 
 @export_app.command("addresses")
 def export_addresses(
-    config: Path = ConfigOption, output: Path = OutOption, purpose: str = PurposeOption
+    config: Path = ConfigOption,
+    output: Path = OutOption,
+    purpose: str = PurposeOption,
+    pseudonymise: bool = PseudonymiseOption,
 ) -> None:
     """One row per record with an address: source, record key, address, UPRN, status,
     method, score."""
-    _export(config, output, purpose, "addresses", ("record_key", "address", "postcode", "uprn"))
+    fields = ("record_key", "address", "postcode", "uprn")
+    _export(config, output, purpose, "addresses", fields, pseudonymise)
 
 
 @export_app.command("stale")
 def export_stale(
-    config: Path = ConfigOption, output: Path = OutOption, purpose: str = PurposeOption
+    config: Path = ConfigOption,
+    output: Path = OutOption,
+    purpose: str = PurposeOption,
+    pseudonymise: bool = PseudonymiseOption,
 ) -> None:
     """One row per stale data alert: source, record key, what is stale, who knows better."""
-    _export(config, output, purpose, "stale", ("record_key", "entity_id", "uprn"))
+    _export(config, output, purpose, "stale", ("record_key", "entity_id", "uprn"), pseudonymise)
 
 
 @export_app.command("matches")
 def export_matches(
-    config: Path = ConfigOption, output: Path = OutOption, purpose: str = PurposeOption
+    config: Path = ConfigOption,
+    output: Path = OutOption,
+    purpose: str = PurposeOption,
+    pseudonymise: bool = PseudonymiseOption,
 ) -> None:
     """One row per match: rule, match id, records, entities, score, value, case status."""
-    _export(config, output, purpose, "matches", ("record_key", "entity_id", "uprn"))
+    _export(config, output, purpose, "matches", ("record_key", "entity_id", "uprn"), pseudonymise)
 
 
 @export_app.command("cases")

@@ -39,8 +39,11 @@ CORRECTIONS = {"correction.submit", "correction.review", "erasure.request"}
 CASEWORK = {"case.update", "case.export"}  # changing cases, and the fraud team's case CSV
 OVERSIGHT = {"audit.view", "agreement.edit"}  # the trail, and suspending an agreement
 CATALOGUE = {"catalogue.edit"}
+PSEUDONYMS = {"pseudonyms.view"}  # identifiers replaced by keyed pseudonyms
+READS |= PSEUDONYMS
 REVIEW = {"link.review", "link.label"}  # clerical review of uncertain links: casework staff
 STAFF_MAY = {
+    "analyst": PSEUDONYMS,
     "admin": READS | REPORTS | RUNS | CASEWORK | CORRECTIONS | OVERSIGHT | CATALOGUE | REVIEW,
     "investigator": READS | REPORTS | CASEWORK | {"correction.submit"} | REVIEW,
     "dpo": READS | REPORTS | CORRECTIONS | OVERSIGHT,
@@ -74,7 +77,7 @@ def expected(role: str, organisation: str | None, state: str, action: str, purpo
             and purpose == "safeguarding"
         )
         return allowed, PARTNER_SEES if allowed else ()
-    return False, ()  # analyst: no personal data, and no reports, through these actions
+    return False, ()
 
 
 def people() -> list[Person]:

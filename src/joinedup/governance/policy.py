@@ -89,6 +89,14 @@ ACTIONS: dict[str, ActionRule] = {
         frozenset({"fraud_investigation", "error_correction"}),
         "export the case list",
     ),
+    # Matches, people and exports with every identifying value replaced by its keyed
+    # pseudonym (governance/pseudonyms.py): how analysts work, counting and joining
+    # without seeing who anyone is.
+    "pseudonyms.view": ActionRule(
+        frozenset({"analyst"}) | PERSONAL_DATA_ROLES,
+        frozenset(PURPOSES),
+        "see matches and people as pseudonyms",
+    ),
     # Working back from pseudonyms to the identifiers behind them (governance/pseudonyms.py).
     "pseudonym.reidentify": ActionRule(
         PERSONAL_DATA_ROLES,

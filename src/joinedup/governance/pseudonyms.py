@@ -158,3 +158,55 @@ def reidentify(
 
 def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
+
+
+# What an export's columns stand for, as pseudonym domains (web/pseudonymised.py uses the
+# same, so a value has one pseudonym wherever an analyst meets it). A record key is only
+# unique within its source, so it is pseudonymised as the record id "source:key".
+EXPORT_DOMAINS: dict[str, str] = {
+    "record_key": "record_id",
+    "subject_record": "record_id",
+    "address": "address",
+    "postcode": "postcode",
+    "uprn": "uprn",
+    "new_uprn": "uprn",
+}
+_LISTS = {"records": "record_id"}  # space-separated lists of values
+
+
+def pseudonymise_csv(path: Path, key: bytes) -> list[str]:
+    """Rewrite an export in place with its identifying columns as pseudonyms; returns the
+    columns replaced. Set-based: one DuckDB statement for the whole file."""
+    con = duckdb.connect()
+    try:
+        literal = str(path).replace("'", "''")
+        con.execute(
+            f"CREATE TABLE export AS SELECT * FROM read_csv('{literal}', all_varchar = true, "
+            "header = true)"
+        )
+        columns = [r[0] for r in con.execute("DESCRIBE export").fetchall()]
+        if "record_key" in columns and "source" in columns:
+            con.execute("UPDATE export SET record_key = source || ':' || record_key")
+        replaced = [c for c in columns if c in EXPORT_DOMAINS or c in _LISTS]
+        if not replaced:
+            return []
+        parts = []
+        for column in replaced:
+            if column in _LISTS:
+                inner = pseudonym_sql("x", _LISTS[column])
+                parts.append(
+                    f"array_to_string(list_transform(string_split({_quote(column)}, ' '), "
+                    f"x -> {inner}), ' ') AS {_quote(column)}"
+                )
+            else:
+                parts.append(f"{pseudonym_sql(_quote(column), EXPORT_DOMAINS[column])} "
+                             f"AS {_quote(column)}")  # fmt: skip
+        ipad, opad = _pads(key)
+        con.execute(
+            f"COPY (SELECT * REPLACE ({', '.join(parts)}) FROM export) TO '{literal}' "
+            "(HEADER, DELIMITER ',')",
+            {"ipad": ipad, "opad": opad},
+        )
+        return replaced
+    finally:
+        con.close()

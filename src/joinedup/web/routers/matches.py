@@ -27,6 +27,7 @@ from joinedup.cases.workflow import (
 from joinedup.governance.policy import Decision, PermissionDenied, can
 from joinedup.store.cases import CASE_OUTCOMES, CASE_STATUSES
 from joinedup.store.users import User
+from joinedup.web import pseudonymised
 from joinedup.web.deps import (
     DEFAULT_PURPOSE,
     DbDep,
@@ -34,7 +35,6 @@ from joinedup.web.deps import (
     HubLike,
     UserDep,
     csrf_protect,
-    gate,
 )
 from joinedup.web.templating import render
 
@@ -80,10 +80,14 @@ def match_list(
 ) -> Response:
     """The case queue. Filter values in the URL are words, amounts and user ids only:
     the assignee is named by account id (or "me" / "none"), never by a username."""
-    decision = gate(db, user, "match.list", "matches", DEFAULT_PURPOSE, MATCH_LIST_FIELDS)
+    decision, key = pseudonymised.ask(
+        db, user, hub, "match.list", "matches", DEFAULT_PURPOSE, MATCH_LIST_FIELDS
+    )
     if not decision.allowed:
         return denied_page(request, decision)
     matches = hub.list_matches()
+    if key is not None:  # an analyst: pseudonyms instead of addresses and UPRNs
+        matches = [pseudonymised.summary(m, key) for m in matches]
     rules = sorted({(m.rule, m.rule_title) for m in matches}, key=lambda r: r[1])
     workers = assignable_users(db)
     by_id = {str(w.id): w.username for w in workers}
@@ -129,7 +133,7 @@ def match_list(
         "page": page,
         "pages": pages,
         "page_size": PAGE_SIZE,
-        "fields": set(decision.fields),
+        "fields": pseudonymised.shown_fields(decision, key),
     }
     return render(request, "matches.html", context)
 
@@ -146,12 +150,16 @@ def _match_page(
     assign_error: str | None = None,
 ) -> Response:
     resource = f"match:{match_key}"
-    decision = gate(db, user, "match.view", resource, DEFAULT_PURPOSE, MATCH_FIELDS)
+    decision, key = pseudonymised.ask(
+        db, user, hub, "match.view", resource, DEFAULT_PURPOSE, MATCH_FIELDS
+    )
     if not decision.allowed:
         return denied_page(request, decision)
     detail = hub.get_match(match_key)
     if detail is None:
         raise HTTPException(status_code=404)
+    if key is not None:
+        detail = pseudonymised.detail(detail, key)
     case = case_states(db, [match_key]).get(match_key)
     if form is None:
         form = {
@@ -166,7 +174,7 @@ def _match_page(
         "detail": detail,
         "case": case,
         "notes": list(reversed(case.notes)) if case else [],
-        "fields": set(decision.fields),
+        "fields": pseudonymised.shown_fields(decision, key),
         "can_update": can(user, "case.update", DEFAULT_PURPOSE),
         "workers": assignable_users(db),
         "assign_error": assign_error,

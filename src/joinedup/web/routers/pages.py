@@ -18,7 +18,7 @@ from joinedup.governance.audit import record_event
 from joinedup.governance.corrections import CORRECTION_PURPOSE
 from joinedup.governance.policy import AGREEMENT_ROLES, PURPOSES, can
 from joinedup.link.explain import explain_links
-from joinedup.web import reads
+from joinedup.web import pseudonymised, reads
 from joinedup.web.charts import trend_svg, waterfall_svg
 from joinedup.web.deps import DEFAULT_PURPOSE, DbDep, HubDep, UserDep, csrf_protect, gate
 from joinedup.web.people_cache import served_people
@@ -210,10 +210,12 @@ def person_page(
     purpose = chosen_purpose(db, user, purpose)
     partner = user.role in AGREEMENT_ROLES
     asked = _person_fields(hub, user)
-    decision = gate(db, user, "records.view", f"person:{entity_id}", purpose, asked)
+    decision, key = pseudonymised.ask(
+        db, user, hub, "records.view", f"person:{entity_id}", purpose, asked
+    )
     if not decision.allowed:
         return denied_page(request, decision)
-    fields = set(decision.fields)
+    fields = pseudonymised.shown_fields(decision, key)
     if not hub.has_run():
         return _no_run(request, "Person")
     found = served_people(hub).person(entity_id)  # read once per run (people_cache.py)
@@ -227,7 +229,10 @@ def person_page(
             links = explain_links(con, ids)
         finally:
             con.close()
-    if partner:
+    if key is not None:  # an analyst: pseudonyms only
+        golden = pseudonymised.golden(golden, key)
+        records = [pseudonymised.record(r, key) for r in records]
+    elif partner:
         golden = reads.released_by_source(golden, fields)
         records = reads.masked_records(records, fields)
         # The template shows a column when any record may show it.
