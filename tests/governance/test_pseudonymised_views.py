@@ -4,6 +4,7 @@ exports; the same value has the same pseudonym everywhere; every view is audited
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import pytest
@@ -123,3 +124,30 @@ def test_an_export_without_a_key_is_refused(
         cli, ["export", "entities", "--config", config, "--out", str(out), "--pseudonymise"]
     )
     assert result.exit_code != 0 and not out.exists()
+
+
+def test_reidentification_for_allowed_roles_only_and_audited(
+    governed: Governed, key: bytes
+) -> None:
+    uprn = governed.planted.uprn
+    wanted = pseudonym(key, "uprn", uprn)
+    for account, allowed in (("dpo", True), ("analyst", False)):
+        client = governed.signed_in(account)
+        form = client.get("/pseudonyms")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+        assert token is not None
+        data = {"pseudonym": wanted, "kind": "uprn", "purpose": "audit_oversight",
+                "csrf_token": token.group(1)}  # fmt: skip
+        answer = client.post("/pseudonyms", data=data)
+        assert answer.status_code == (200 if allowed else 403), account
+        assert (f"<li>{uprn}</li>" in answer.text) is allowed
+        with governed.hub.store.session() as db:
+            event = db.scalars(
+                select(AuditEvent).where(AuditEvent.actor == account)
+                .order_by(AuditEvent.seq.desc())
+            ).first()  # fmt: skip
+        assert event is not None
+        assert event.action == "pseudonym.reidentify"
+        assert event.resource == "pseudonyms:gazetteer.uprn"
+        assert event.decision == ("allowed" if allowed else "denied")
+        assert wanted not in (event.detail or "") + event.resource

@@ -96,6 +96,8 @@ ROUTES: dict[tuple[str, str], RoutePolicy] = {
     ("POST", "/agreements/{name}"): RoutePolicy(WRITE, "changes an agreement's status"),
     ("GET", "/partner"): RoutePolicy(SIGNED_IN, "a partner's agreements"),
     ("GET", "/audit"): RoutePolicy(GATED, "the audit trail (opaque ids)"),
+    ("GET", "/pseudonyms"): RoutePolicy(SIGNED_IN, "the empty re-identification form"),
+    ("POST", "/pseudonyms"): RoutePolicy(WRITE, "works back from a pseudonym (audited)"),
     ("GET", "/catalogue"): RoutePolicy(SIGNED_IN, "sources and column categories"),
     ("POST", "/catalogue/{source}"): RoutePolicy(WRITE, "edits the catalogue"),
     ("GET", "/maturity"): RoutePolicy(SIGNED_IN, "self-assessment form"),

@@ -11,6 +11,7 @@ trail is itself in the trail.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
@@ -39,10 +40,12 @@ from joinedup.governance.catalogue import (
     catalogue_edits,
     edit_catalogue,
 )
-from joinedup.governance.policy import AGREEMENT_ROLES, PURPOSES, Decision, can
+from joinedup.governance.policy import AGREEMENT_ROLES, PURPOSES, Decision, PermissionDenied, can
+from joinedup.governance.pseudonyms import reidentify
 from joinedup.store.audit import AuditEvent
 from joinedup.store.base import utcnow
 from joinedup.store.users import User
+from joinedup.web import pseudonymised, reads
 from joinedup.web.deps import (
     AUDIT_WRITE_LOCK,
     DEFAULT_PURPOSE,
@@ -406,3 +409,76 @@ def api_audit(
         "chain_intact": not problems,
         "chain_problems": problems,
     }
+
+
+# --- re-identification --------------------------------------------------------------------
+
+# What a pseudonym on a page or in an export can stand for, and where its value lives.
+REIDENTIFY_KINDS: dict[str, tuple[str, str, str]] = {
+    "record_id": ("records", "record_id", "A record (record key)"),
+    "uprn": ("gazetteer", "uprn", "A property (UPRN)"),
+    "postcode": ("records", "postcode", "A postcode"),
+}
+
+
+def _reidentify_page(
+    request: Request,
+    db: Session,
+    user: User,
+    form: dict[str, str],
+    found: list[str] | None = None,
+    error: str | None = None,
+) -> Response:
+    context = {
+        "title": "Work back from a pseudonym",
+        "kinds": {k: label for k, (_t, _c, label) in REIDENTIFY_KINDS.items()},
+        "purposes": PURPOSES,
+        "form": form,
+        "found": found,
+        "error": error,
+    }
+    return render(request, "reidentify.html", context, status_code=400 if error else 200)
+
+
+@router.get("/pseudonyms")
+def reidentify_form(request: Request, user: UserDep, db: DbDep) -> Response:
+    form = {"pseudonym": "", "kind": "record_id", "purpose": DEFAULT_PURPOSE}
+    return _reidentify_page(request, db, user, form)
+
+
+@router.post("/pseudonyms", dependencies=[Depends(csrf_protect)])
+def reidentify_pseudonym(
+    request: Request,
+    hub: HubDep,
+    user: UserDep,
+    db: DbDep,
+    pseudonym: Annotated[str, Form(max_length=40)] = "",
+    kind: Annotated[str, Form(max_length=20)] = "",
+    purpose: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """The value behind one pseudonym, for the roles the gate allows (audited either way);
+    the pseudonym travels in the form body, never the URL."""
+    form = {"pseudonym": pseudonym.strip(), "kind": kind, "purpose": purpose}
+    if kind not in REIDENTIFY_KINDS or not re.fullmatch(r"p_[0-9a-f]{24}", form["pseudonym"]):
+        error = "Enter a pseudonym like p_3f9c0a51d2e47b86a1c0d9e2 and choose what it stands for."
+        return _reidentify_page(request, db, user, form, error=error)
+    key = pseudonymised.key_for(hub)
+    if key is None or not hub.has_run():
+        error = "The hub has no pseudonym key set up, or no run yet: nothing to work back from."
+        return _reidentify_page(request, db, user, form, error=error)
+    table, column, _label = REIDENTIFY_KINDS[kind]
+    db.commit()  # end the read transaction: the gate writes (see deps.gate)
+    con = reads.served_cursor(hub)
+    try:
+        with AUDIT_WRITE_LOCK:
+            try:
+                found = reidentify(
+                    db, user, purpose, con, table, column, kind, [form["pseudonym"]], key
+                )
+            finally:
+                db.commit()  # keep the answer, allowed or denied, on the trail
+    except PermissionDenied as denied:
+        return denied_page(request, denied.decision)
+    finally:
+        con.close()
+    return _reidentify_page(request, db, user, form, found=found.get(form["pseudonym"], []))
