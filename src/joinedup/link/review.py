@@ -19,7 +19,6 @@ On the next run the answers are used twice (`LinkReview`, passed to `link_people
 from __future__ import annotations
 
 import hashlib
-import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,12 +29,10 @@ from sqlalchemy.orm import Session
 
 from joinedup.store.review import REVIEW_DECISIONS, ReviewLabel
 
-logger = logging.getLogger(__name__)
-
 # The weight given to a pair a reviewer decided: far beyond anything the model scores,
 # finite so sums and charts stay numbers.
 _DECIDED_WEIGHT = 40.0
-# Why a pair is in the queue, in the reviewer's words; lower sorts first.
+# Why a pair is in the queue, in the reviewer's words.
 WHY_CONFLICT = "a conflict:"
 WHY_WEAK = "the weakest link of a person the hub flagged for review"
 WHY_BAND = "the model is unsure"
