@@ -151,7 +151,11 @@ async def _load(
     base: str, token: str, queries: list[dict], users: int, pairs: int, think: float = 0.0
 ) -> dict:
     out: dict = {"search": [], "person": [], "errors": 0, "error_kinds": {}}
-    limits = httpx.Limits(max_connections=users, max_keepalive_connections=users)
+    # Idle connections are dropped before the server's 5 s keep-alive ends, so a request
+    # never goes down a connection the server is closing (a client-side race, not the app).
+    limits = httpx.Limits(
+        max_connections=users, max_keepalive_connections=users, keepalive_expiry=4.0
+    )
     async with httpx.AsyncClient(
         base_url=base,
         headers={"Authorization": f"Bearer {token}"},
@@ -213,6 +217,7 @@ def main() -> None:
         asyncio.run(_load(base, token, queries, 4 * args.workers, 3))
         reference = _summary(asyncio.run(_load(base, token, queries, 1, 20)))
         print(json.dumps({"reference_one_user": reference}), flush=True)
+        load_average = round(os.getloadavg()[0], 1)
         rounds = []
         for i in range(args.rounds):
             loaded = _load(base, token, queries, args.users, args.pairs, think)
@@ -236,6 +241,8 @@ def main() -> None:
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
             "platform": platform.platform(),
+            # Other work on the machine: the 1-minute load average as the rounds began.
+            "load_average_1min": load_average,
         },
         "people": args.people,
         "users": args.users,
@@ -254,7 +261,8 @@ def main() -> None:
         "rounds": rounds,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / ("api_load_think.json" if args.think_ms else "api_load.json")
+    name = f"api_load_think{args.think_ms}.json" if args.think_ms else "api_load.json"
+    out = RESULTS / name
     out.write_text(json.dumps(report, indent=2), encoding="utf-8")
     print(json.dumps({"medians": medians}, indent=2))
     print(f"saved {out}")

@@ -235,6 +235,7 @@ def create_app(hub: HubLike) -> FastAPI:
 
 
 CONFIG_ENV = "JOINEDUP_CONFIG"  # the config file each worker process opens
+WORKER_HEALTHCHECK_SECONDS = 60
 
 
 def app_from_environment() -> FastAPI:
@@ -279,6 +280,9 @@ def serve(hub: HubLike, host: str = "127.0.0.1", port: int = 8000, workers: int 
             host=host,
             port=port,
             server_header=False,
+            # The supervisor kills a worker that misses a health check; 5 s (the default)
+            # is missed by a busy worker on a loaded machine, which then drops its requests.
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         )
         return
     uvicorn.run(create_app(hub), host=host, port=port, server_header=False)

@@ -53,6 +53,11 @@ def _served_key(hub: Any) -> object:
     )
 
 
+# Rows are read in batches so no single call holds the interpreter for long: other
+# threads (requests, and the worker's health check, see app.serve) keep running meanwhile.
+BATCH = 5_000
+
+
 def _build(hub: Any) -> ServedPeople:
     con = reads.served_cursor(hub)
     try:
@@ -62,18 +67,23 @@ def _build(hub: Any) -> ServedPeople:
             "FROM golden_records ORDER BY entity_id, field"
         )
         names = [d[0] for d in cursor.description][1:]
-        for entity_id, *values in cursor.fetchall():
-            golden[entity_id].append(dict(zip(names, values, strict=True)))
+        while rows := cursor.fetchmany(BATCH):
+            for entity_id, *values in rows:
+                golden[entity_id].append(dict(zip(names, values, strict=True)))
         record_ids: dict[str, list[str]] = defaultdict(list)
-        for entity_id, record_id in con.execute(
+        cursor = con.execute(
             "SELECT entity_id, record_id FROM record_entities ORDER BY entity_id, record_id"
-        ).fetchall():
-            record_ids[entity_id].append(record_id)
-        every = [rid for ids in record_ids.values() for rid in ids]
+        )
+        while rows := cursor.fetchmany(BATCH):
+            for entity_id, record_id in rows:
+                record_ids[entity_id].append(record_id)
+        entities = list(record_ids)
         records: dict[str, list[RecordView]] = defaultdict(list)
-        for view in hub._record_views(con, every):  # noqa: SLF001 - the hub's one reader
-            if view.entity_id is not None:
-                records[view.entity_id].append(view)
+        for start in range(0, len(entities), BATCH // 5):
+            batch = [rid for e in entities[start : start + BATCH // 5] for rid in record_ids[e]]
+            for view in hub._record_views(con, batch):  # noqa: SLF001 - the hub's one reader
+                if view.entity_id is not None:
+                    records[view.entity_id].append(view)
     finally:
         con.close()
     return ServedPeople(dict(golden), dict(record_ids), dict(records))
