@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+import yaml
 
 from joinedup.governance.users import create_user
 from joinedup.hub import Hub
@@ -32,6 +33,19 @@ pytestmark = pytest.mark.browser
 AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 PASSWORD = "a long enough browser password"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+AGREEMENT = "police_safeguarding"
+A11Y_AGREEMENT = {
+    "title": "Police safeguarding",
+    "purpose": "safeguarding",
+    "status": "active",
+    "start": "2020-01-01",
+    "review": "2030-01-01",
+    "parties": [
+        {"organisation": "demo_council", "lawful_basis": "UK GDPR Art 6(1)(e)"},
+        {"organisation": "demo_police", "lawful_basis": "UK GDPR Art 6(1)(e)"},
+    ],
+    "shares": [{"source": "council_tax", "fields": ["full_name", "date_of_birth"]}],
+}
 
 
 def _needs() -> None:
@@ -47,10 +61,19 @@ def served(demo_hub_config, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     _needs()
     target = tmp_path_factory.mktemp("a11y") / "council"
     shutil.copytree(demo_hub_config.folder, target)
-    hub = Hub.open(target / "joinedup.yaml")
+    config = target / "joinedup.yaml"
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    data["agreements"] = {AGREEMENT: A11Y_AGREEMENT}  # for the governance and partner pages
+    config.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    hub = Hub.open(config)
     with hub.store.session() as db, db.begin():
         create_user(db, "ivy_a11y", PASSWORD, "investigator", display_name="Ivy")
         create_user(db, "ana_a11y", PASSWORD, "analyst", display_name="Ana")
+        create_user(db, "ada_a11y", PASSWORD, "admin", display_name="Ada")
+        create_user(
+            db, "pat_a11y", PASSWORD, "partner_user", display_name="Pat",
+            organisation="demo_police",
+        )  # fmt: skip
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -108,6 +131,10 @@ def _pages(hub: Hub) -> dict[str, str]:
         "report_quality": "/reports/quality",
         "report_savings": "/reports/savings",
         "report_discovery": "/reports/discovery",
+        "agreements": "/agreements",
+        "agreement": f"/agreements/{AGREEMENT}",
+        "catalogue": "/catalogue",
+        "pseudonyms": "/pseudonyms",
     }
 
 
@@ -178,8 +205,32 @@ def test_every_page_passes_axe(served: tuple[str, Hub], tmp_path: Path) -> None:
             page.goto(base + _pages(hub)["person"])
             found["forbidden"] = _violations(page)
             context.close()
+
+            # Governance pages with their forms, as an administrator sees them.
+            context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
+            page = context.new_page()
+            _sign_in(page, base, "ada_a11y")
+            for name, path in (
+                ("audit", "/audit"),
+                ("catalogue_edit", "/catalogue"),
+                ("agreement_edit", f"/agreements/{AGREEMENT}"),
+            ):
+                page.goto(base + path)
+                found[name] = _violations(page)
+                page.screenshot(path=tmp_path / f"{name}.png", full_page=True)
+            context.close()
+
+            # A partner's user: what they may see, and a person as their agreement allows.
+            context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
+            page = context.new_page()
+            _sign_in(page, base, "pat_a11y")
+            for name, path in (("partner", "/partner"), ("partner_person", _pages(hub)["person"])):
+                page.goto(base + path)
+                found[name] = _violations(page)
+                page.screenshot(path=tmp_path / f"{name}.png", full_page=True)
+            context.close()
         finally:
             browser.close()
     problems = {name: v for name, v in found.items() if v}
     assert not problems, problems
-    assert len(found) == 27
+    assert len(found) == 36
