@@ -280,8 +280,11 @@ def test_model_stage_by_default_only_for_a_big_residue() -> None:
         "INSERT INTO addresses_to_resolve VALUES (?, ?, ?, ?, ?)",
         [("a", "t", "10 HIGH ST", "ZZ1 1AA", None), ("b", "t", "FLAT 2, WILLOW", "ZZ1 1AB", None)],
     )
+    con.execute("SET threads = 2")
     summary = resolve_addresses(con)  # one record left: not worth the model's set-up
     assert not summary.model_ran and summary.unmatched == 1
+    # the rule stages run on one thread; the connection's setting is given back
+    assert con.execute("SELECT current_setting('threads')").fetchone()[0] == 2
 
 
 def test_prepared_gazetteer_is_cached_per_content(tmp_path) -> None:
