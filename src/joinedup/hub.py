@@ -22,7 +22,7 @@ from joinedup.config import HubConfig, load_config
 from joinedup.engine import analytical
 from joinedup.governance.agreements import sync_store
 from joinedup.governance.corrections import apply_to_run, suppressed_entities
-from joinedup.governance.erasure import served_connection
+from joinedup.governance.erasure import served_cursor
 from joinedup.ingest.pipeline import (
     IngestError,
     SourceLoad,
@@ -284,11 +284,9 @@ class Hub:
     # -- reading the published state --------------------------------------------------
 
     def connect(self) -> duckdb.DuckDBPyConnection:
-        """The served run, read-only, with erased people already left out (erasure.py)."""
-        path = analytical.current_path(self.data_dir)
-        if path is None or not path.exists():
-            raise RuntimeError("the hub has no completed run yet: run `joinedup run` first")
-        return served_connection(path, self.erased_entities())
+        """The served run, read-only, with erased people already left out: a cursor on
+        one shared connection (erasure.py); closing it leaves the connection open."""
+        return served_cursor(self.data_dir, self.erased_entities())
 
     def erased_entities(self) -> frozenset[str]:
         with self.store.session() as session:

@@ -14,6 +14,7 @@ served run before it show the same hub.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -91,3 +92,30 @@ def served_connection(path: Path, erased: Iterable[str]) -> duckdb.DuckDBPyConne
         con.close()
         raise
     return con
+
+
+_served: dict[str, tuple[tuple[str, frozenset[str]], duckdb.DuckDBPyConnection]] = {}
+_served_lock = threading.Lock()
+
+
+def served_cursor(data_dir: Path, erased: frozenset[str]) -> duckdb.DuckDBPyConnection:
+    """A cursor on the served run without the erased people: what every reader uses.
+
+    Opening the run (and, with erasures, building its views) costs tens to hundreds of
+    milliseconds; a cursor on an open connection costs almost nothing, and each caller
+    gets its own (DuckDB cursors may be used from different threads, and temporary tables
+    stay with the cursor). One connection is kept per hub folder, for the served run and
+    the erasures of the moment; a new run or a new erasure opens a new one on the next
+    call. The old one is dropped, and its file stays readable until its last cursor
+    closes. Closing the cursor does not close the shared connection.
+    """
+    run_id = analytical.current_run_id(data_dir)
+    path = analytical.current_path(data_dir)
+    if run_id is None or path is None or not path.exists():
+        raise RuntimeError("the hub has no completed run yet: run `joinedup run` first")
+    key = str(data_dir)
+    with _served_lock:
+        cached = _served.get(key)
+        if cached is None or cached[0] != (run_id, erased):
+            _served[key] = cached = ((run_id, erased), served_connection(path, erased))
+        return cached[1].cursor()

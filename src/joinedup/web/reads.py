@@ -8,45 +8,24 @@ They return plain dicts and lists, ready for templates.
 from __future__ import annotations
 
 import json
-import threading
 from typing import Any
 
 import duckdb
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from joinedup.engine import analytical
+from joinedup.governance import erasure
 from joinedup.governance.corrections import suppressed_entities
-from joinedup.governance.erasure import served_connection
 from joinedup.store.runs import QualityResult, Run
 
 QUARANTINE_LIMIT = 200
-_served: dict[str, tuple[tuple[str, frozenset[str]], duckdb.DuckDBPyConnection]] = {}
-_served_lock = threading.Lock()
 
 
 def served_cursor(hub: Any) -> duckdb.DuckDBPyConnection:
-    """A cursor on the served run's store, from one read-only connection per run.
-
-    Opening the DuckDB file costs ~60 ms on a 20,000-person council; a cursor on an open
-    connection costs almost nothing, and each request gets its own (DuckDB cursors may be
-    used from different threads). A new run, or a new erasure, is picked up on the next
-    request: the connection leaves erased people out (governance/erasure.py); the old
-    connection is dropped, and its file stays readable until the last cursor closes.
-    """
-    data_dir = hub.config.data_dir
-    run_id = analytical.current_run_id(data_dir)
-    path = analytical.current_path(data_dir)
-    if run_id is None or path is None or not path.exists():
-        raise RuntimeError("the hub has no completed run yet")
+    """A cursor on the served run, erased people left out (governance/erasure.py)."""
     with hub.store.session() as session:
         erased = frozenset(suppressed_entities(session))
-    key = str(data_dir)
-    with _served_lock:
-        cached = _served.get(key)
-        if cached is None or cached[0] != (run_id, erased):
-            _served[key] = cached = ((run_id, erased), served_connection(path, erased))
-        return cached[1].cursor()  # rows shown on a source page; the count says how many there are
+    return erasure.served_cursor(hub.config.data_dir, erased)
 
 
 def _rows(con: Any, sql: str, params: list[Any]) -> list[dict[str, Any]]:
