@@ -637,11 +637,14 @@ def maturity(
 @app.command()
 def catalogue(config: Path = ConfigOption) -> None:
     """Each source's owner, classification, lawful basis and retention, and the personal
-    data categories of its columns, with the gaps to fix."""
-    from joinedup.governance.catalogue import build_catalogue
+    data categories of its columns, with the gaps to fix (with any edits made in the web
+    UI laid over joinedup.yaml)."""
+    from joinedup.governance.catalogue import build_catalogue, catalogue_edits
 
     hub = _open_hub(config)
-    for entry in build_catalogue(hub.config):
+    with hub.store.session() as session:
+        edits = catalogue_edits(session)
+    for entry in build_catalogue(hub.config, edits):
         table = Table("column", "field", "personal data", "found by", title=entry.source)
         for column in entry.columns:
             table.add_row(column.column, column.field, column.category or "-", column.found_by)
