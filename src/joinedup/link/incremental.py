@@ -273,7 +273,11 @@ def _recluster_affected(con: duckdb.DuckDBPyConnection, threshold: float) -> int
     component = _components(nodes, edges)
     con.register(
         "_rebuilt",
-        pa.table({"record_id": list(component), "cluster_id": list(component.values())}),
+        # Typed: an empty delta gives empty lists, which would otherwise become INT32 columns.
+        pa.table(
+            {"record_id": list(component), "cluster_id": list(component.values())},
+            schema=pa.schema([("record_id", pa.string()), ("cluster_id", pa.string())]),
+        ),
     )
     con.execute("CREATE OR REPLACE TABLE person_clusters AS SELECT * FROM _rebuilt")
     con.unregister("_rebuilt")
