@@ -94,6 +94,47 @@ def _token_and_queries(config: Path, sample: int) -> tuple[str, list[dict]]:
     return token, queries
 
 
+def _person_reads(config: Path, queries: list[dict], repeat: int) -> dict:
+    """One person's data read both ways, in this process, at the same moment: with three
+    queries of the analytical store per request (how the person page and the API read
+    before) and from the served people held in memory (web/people_cache.py)."""
+    from joinedup.hub import Hub
+    from joinedup.web import reads
+    from joinedup.web.people_cache import served_people
+
+    hub = Hub.open(config)
+    started = time.perf_counter()
+    people = served_people(hub)
+    build_seconds = time.perf_counter() - started
+
+    def by_queries(entity_id: str) -> None:
+        con = reads.served_cursor(hub)
+        try:
+            ids = reads.person_record_ids(con, entity_id)
+            reads.golden_fields(con, entity_id)
+            hub._record_views(con, ids)  # noqa: SLF001 - the read the pages made
+        finally:
+            con.close()
+
+    def timed(read: object) -> float:
+        times = []
+        for q in queries[:repeat]:
+            begun = time.perf_counter()
+            read(q["entity_id"])  # type: ignore[operator]
+            times.append((time.perf_counter() - begun) * 1000)
+        return round(statistics.median(times), 2)
+
+    store_ms = timed(by_queries)
+    memory_ms = timed(lambda e: served_people(hub).person(e))
+    return {
+        "store_queries_median_ms": store_ms,
+        "served_people_median_ms": memory_ms,
+        "ratio": round(store_ms / max(memory_ms, 0.001), 1),
+        "served_people_build_seconds": round(build_seconds, 2),
+        "people": len(people.record_ids),
+    }
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -200,6 +241,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2, help="server worker processes")
     parser.add_argument(
+        "--person-reads",
+        action="store_true",
+        help="only compare the two ways of reading a person (no server, no load)",
+    )
+    parser.add_argument(
         "--think-ms", type=int, default=0, help="mean pause between a user's requests"
     )
     args = parser.parse_args()
@@ -209,6 +255,23 @@ def main() -> None:
     config = _prepare(args.people)
     prepare_seconds = time.perf_counter() - started
     token, queries = _token_and_queries(config, 500)
+    if args.person_reads:
+        result = _person_reads(config, queries, 100)
+        report = {
+            "benchmark": "api_load person reads",
+            "command": " ".join([os.path.relpath(sys.executable), *sys.argv]),
+            "date": datetime.now().isoformat(timespec="seconds"),
+            "machine": {
+                "cpus": os.cpu_count(),
+                "load_average_1min": round(os.getloadavg()[0], 1),
+            },
+            "people": args.people,
+            **result,
+        }
+        out = RESULTS / "api_load_person_reads.json"
+        out.write_text(json.dumps(report, indent=2), encoding="utf-8")
+        print(json.dumps(report, indent=2))
+        return
     port = _free_port()
     server = _start_server(config, port, args.workers)
     base = f"http://127.0.0.1:{port}"

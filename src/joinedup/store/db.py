@@ -20,9 +20,9 @@ def _enable_sqlite_foreign_keys(dbapi_connection, _record) -> None:  # type: ign
     cursor.execute("PRAGMA busy_timeout=5000")
     # Write-ahead log: readers never wait for a writer, and a commit is one append to the
     # log (still synced, so a committed audit event survives a power cut) instead of a
-    # rewritten journal: the audit write each read of personal data costs went from ~8 ms
-    # to ~1 ms (benchmarks/api_load.py). It also lets several web worker processes share
-    # the store. Not for a store on a network drive; use PostgreSQL there.
+    # rewritten journal: the policy gate's audited decision went from ~25-30 ms to ~8 ms
+    # on the loaded test machine (docs/api.md). It also lets several web worker processes
+    # share the store. Not for a store on a network drive; use PostgreSQL there.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 
