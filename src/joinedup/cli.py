@@ -130,8 +130,14 @@ def run(
     from joinedup.ingest.pipeline import IngestError
     from joinedup.link.models import ModelVersionError
     from joinedup.rules.model import RuleError
+    from joinedup.web.runner import run_with_progress, take_run_lock
 
     hub = _open_hub(config)
+    # One run at a time, whether started here or from the web, whose progress page shows
+    # this run too.
+    lock = take_run_lock(hub.config.data_dir)
+    if lock is None:
+        _fail("a run is already going (see Runs in the web pages); wait for it to finish")
     columns = (TextColumn("{task.description:<40}"), BarColumn(), TimeElapsedColumn())
     try:
         with Progress(*columns, console=console, transient=True) as bar:
@@ -140,7 +146,9 @@ def run(
             def show(message: str, done: int, total: int) -> None:
                 bar.update(task, description=message, completed=done, total=total)
 
-            summary = hub.run(progress=show, model_version=model_version)
+            summary = run_with_progress(
+                hub, "the command line", lock, also=show, model_version=model_version
+            )
     except (IngestError, RuleError, ConfigError, ModelVersionError) as exc:
         _fail(f"{exc}\nthe run failed; the last good run is still served")
     table = Table(title=f"run {summary.run_id} (as of {summary.as_of})")

@@ -351,3 +351,27 @@ def test_served_people_answer_as_the_store_does_and_follow_a_new_run(demo_hub: H
     # A new served run is read afresh.
     runner.run_job(demo_hub.config.path, "ada")  # type: ignore[arg-type]
     assert served_people(demo_hub) is not people
+
+
+def test_the_command_line_waits_its_turn_and_shows_on_the_progress_page(  # type: ignore[no-untyped-def]
+    fresh_demo_copy,
+) -> None:
+    from typer.testing import CliRunner
+
+    from joinedup.cli import app
+
+    hub = Hub.open(fresh_demo_copy.config_path)
+    cli = CliRunner()
+    lock = runner.take_run_lock(hub.config.data_dir)
+    assert lock is not None
+    try:
+        busy = cli.invoke(app, ["run", "--config", str(fresh_demo_copy.config_path)])
+        assert busy.exit_code != 0 and "a run is already going" in busy.output
+    finally:
+        lock.close()
+    done = cli.invoke(app, ["run", "--config", str(fresh_demo_copy.config_path)])
+    assert done.exit_code == 0, done.output
+    progress = runner.read_progress(hub.config.data_dir)
+    assert progress is not None and progress.state == "succeeded"
+    assert progress.started_by == "the command line"
+    assert progress.run_id == analytical.current_run_id(hub.config.data_dir)

@@ -21,10 +21,11 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 PROGRESS_FILE = "run_progress.json"
 LOCK_FILE = "run.lock"
@@ -171,6 +172,48 @@ def _now() -> str:
     return datetime.now().isoformat(timespec="seconds")
 
 
+def take_run_lock(data_dir: Path) -> IO[str] | None:
+    """The run lock for a run started elsewhere (the command line); None if a run holds it."""
+    return _take_lock(data_dir)
+
+
+def run_with_progress(
+    hub: Any,
+    started_by: str,
+    lock: IO[str],
+    also: Callable[[str, int, int], None] | None = None,
+    **run_options: Any,
+) -> Any:
+    """Run the hub's pipeline while holding `lock` (released at the end), writing the
+    progress file as it goes; a failure is written in plain words, then raised."""
+    data_dir = hub.config.data_dir
+    with lock:
+        progress = RunProgress("running", "starting", 0, 1, _now(), started_by)
+        write_progress(data_dir, progress)
+
+        def report(message: str, done: int, total: int) -> None:
+            progress.stage, progress.done, progress.total = message, done, total
+            write_progress(data_dir, progress)
+            if also is not None:
+                also(message, done, total)
+
+        try:
+            summary = hub.run(progress=report, **run_options)
+        except BaseException as exc:
+            progress.state, progress.problem = "failed", plain_problem(exc)
+            progress.finished_at = _now()
+            write_progress(data_dir, progress)
+            raise
+        progress.state, progress.run_id, progress.finished_at = (
+            "succeeded",
+            summary.run_id,
+            _now(),
+        )
+        progress.stage, progress.done = "finished", progress.total
+        write_progress(data_dir, progress)
+    return summary
+
+
 def run_job(config_path: Path, username: str, lock_fd: int | None = None) -> int:
     """The child process: run the pipeline under the run lock, reporting progress and
     the end. `lock_fd` is the lock the web process took for it; without one (a direct
@@ -179,32 +222,13 @@ def run_job(config_path: Path, username: str, lock_fd: int | None = None) -> int
 
     lock = os.fdopen(lock_fd, "a", encoding="utf-8") if lock_fd is not None else None
     hub = Hub.open(config_path)
-    data_dir = hub.config.data_dir
-    lock = lock or _take_lock(data_dir)
+    lock = lock or _take_lock(hub.config.data_dir)
     if lock is None:
         return 1  # another run holds the lock
-    with lock:
-        progress = RunProgress("running", "starting", 0, 1, _now(), username)
-        write_progress(data_dir, progress)
-
-        def report(message: str, done: int, total: int) -> None:
-            progress.stage, progress.done, progress.total = message, done, total
-            write_progress(data_dir, progress)
-
-        try:
-            summary = hub.run(progress=report)
-        except Exception as exc:  # noqa: BLE001 - every failure is reported the same way
-            progress.state, progress.problem = "failed", plain_problem(exc)
-            progress.finished_at = _now()
-            write_progress(data_dir, progress)
-            return 1
-        progress.state, progress.run_id, progress.finished_at = (
-            "succeeded",
-            summary.run_id,
-            _now(),
-        )
-        progress.stage, progress.done = "finished", progress.total
-        write_progress(data_dir, progress)
+    try:
+        run_with_progress(hub, username, lock)
+    except Exception:  # noqa: BLE001 - written to the progress file in plain words
+        return 1
     return 0
 
 
