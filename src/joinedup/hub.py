@@ -179,7 +179,8 @@ class Hub:
             say("running data matching rules")
             started = time.perf_counter()
             summary.matches = run_rules(con, self.config, as_of.isoformat())
-            with self.store.session() as session:  # erased people leave every table
+            # Erased people leave every table (and reviewers' answers about their records).
+            with self.store.session() as session, session.begin():
                 if apply_to_run(con, session, "erasure"):
                     summary.matches = _count_matches(con, summary.matches)
             summary.seconds["rules"] = time.perf_counter() - started

@@ -22,8 +22,10 @@ from joinedup.governance.corrections import (
 )
 from joinedup.governance.policy import PermissionDenied
 from joinedup.hub import Hub
+from joinedup.link.review import save_label
 from joinedup.store.audit import AuditEvent
 from joinedup.store.db import OperationalStore
+from joinedup.store.review import ReviewLabel
 
 OWNERS = {"council_tax": "Revenues manager", "benefits": "Benefits manager"}
 
@@ -173,11 +175,29 @@ def test_a_run_applies_corrections_and_erasures(fresh_demo_copy) -> None:  # typ
         ]
     finally:
         con.close()
+    con = hub.connect()
+    try:
+        def first_and_last(entity_id: str) -> tuple[str, str]:
+            return con.execute(
+                "SELECT min(record_id), max(record_id) FROM record_entities WHERE entity_id = ?",
+                [entity_id],
+            ).fetchone()
+
+        erased_record, _ = first_and_last(erased)
+        kept_record, other_record = first_and_last(fixed)
+    finally:
+        con.close()
     with hub.store.session() as s, s.begin():
         cid = submit_correction(s, IVY, fixed, "date_of_birth", "1901-02-03").id
         review_correction(s, DORA, cid, True, OWNERS)
         request_erasure(s, DORA, erased, "ER-1")
+        save_label(s, "ivy", erased_record, kept_record, "different")
+        save_label(s, "ivy", kept_record, other_record, "same")
     hub.run()
+    with hub.store.session() as s:  # the answer naming an erased record is gone
+        assert [(x.record_id_l, x.record_id_r) for x in s.scalars(select(ReviewLabel))] == [
+            tuple(sorted((kept_record, other_record)))
+        ]
     con = hub.connect()
     try:
         assert con.execute(

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import duckdb
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from joinedup.governance.audit import record_event
@@ -36,6 +36,7 @@ from joinedup.governance.policy import Actor, PermissionDenied, authorise
 from joinedup.link.golden import DEFAULT_SURVIVORSHIP
 from joinedup.store.base import utcnow
 from joinedup.store.corrections import Correction, CorrectionNotice, Suppression
+from joinedup.store.review import ReviewLabel
 
 __all__ = [
     "CORRECTABLE_FIELDS",
@@ -302,11 +303,39 @@ def apply_suppressions(con: duckdb.DuckDBPyConnection, entity_ids: Iterable[str]
     return dropped
 
 
+def forget_review_labels(
+    con: duckdb.DuckDBPyConnection, session: Session, entity_ids: Iterable[str]
+) -> int:
+    """Delete reviewers' answers about erased people's records (flushed, not committed):
+    an answer names two records, and an erasure leaves nothing that points at the person.
+    Needs the run's `record_entities`, so call it before `apply_suppressions`."""
+    ids = sorted(set(entity_ids))
+    if not ids:
+        return 0
+    records = [
+        r[0]
+        for r in con.execute(
+            "SELECT record_id FROM record_entities WHERE entity_id IN (SELECT unnest(?))", [ids]
+        ).fetchall()
+    ]
+    if not records:
+        return 0
+    result = session.execute(
+        delete(ReviewLabel).where(
+            ReviewLabel.record_id_l.in_(records) | ReviewLabel.record_id_r.in_(records)
+        )
+    )
+    session.flush()
+    return int(result.rowcount or 0)
+
+
 def apply_to_run(con: duckdb.DuckDBPyConnection, session: Session, stage: str) -> int:
     """What a run calls: stage "golden" puts approved corrections over the golden records
     (after they are built); stage "erasure" drops erased people (after the rules ran)."""
     if stage == "golden":
         return apply_corrections(con, approved_overrides(session))
     if stage == "erasure":
-        return apply_suppressions(con, suppressed_entities(session))
+        erased = suppressed_entities(session)
+        forget_review_labels(con, session, erased)
+        return apply_suppressions(con, erased)
     raise ValueError(f"unknown stage {stage!r}")
