@@ -35,6 +35,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import date, datetime
 from pathlib import Path
@@ -104,14 +105,24 @@ def run_joinedup(con: duckdb.DuckDBPyConnection, as_of: str) -> str:
     from joinedup.link.golden import build_golden_records
     from joinedup.link.people import link_people
 
-    link_people(con, LinkConfig())
+    started = time.perf_counter()
+
+    def stage(message: str) -> None:  # where the time goes, on stderr
+        print(f"{time.perf_counter() - started:8.1f}s {message}", file=sys.stderr, flush=True)
+
+    link_people(con, LinkConfig(), stage)
+    stage("entities")
     build_entity_tables(con, as_of)
+    stage("golden records")
     build_golden_records(con)
+    stage("done")
     return "SELECT record_id, entity_id FROM record_entities"
 
 
-def run_reference(con: duckdb.DuckDBPyConnection) -> str:
-    """Plain Splink as its documentation shows it, on the same records."""
+def run_reference(con: duckdb.DuckDBPyConnection, memory_limit: str | None = None) -> str:
+    """Plain Splink as its documentation shows it, on the same records. `memory_limit`
+    caps its DuckDB (spilling to disk beyond it): at a million records its default (most
+    of the machine's memory) let it grow until the system killed it."""
     import splink.comparison_library as cl
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
@@ -137,7 +148,12 @@ def run_reference(con: duckdb.DuckDBPyConnection) -> str:
         ],
         retain_intermediate_calculation_columns=True,
     )
-    linker = Linker(frame, settings, db_api=DuckDBAPI())
+    engine = duckdb.connect()
+    if memory_limit:
+        spill = Path(tempfile.gettempdir()) / "link_people_reference_spill"
+        engine.execute(f"SET memory_limit = '{memory_limit}'")
+        engine.execute(f"SET temp_directory = '{spill}'")
+    linker = Linker(frame, settings, db_api=DuckDBAPI(engine))
     linker.training.estimate_probability_two_random_records_match(
         [block_on("first_name", "surname", "dob"), block_on("email")], recall=0.7
     )
@@ -211,8 +227,6 @@ def _mutate(con: duckdb.DuckDBPyConnection) -> None:
 def run_incremental(path: Path, as_of: str) -> dict:
     """Full link, then a 1% delta linked incrementally and by a full relink: time of each
     and the share of records whose entity holds exactly the same records both ways."""
-    import tempfile
-
     from joinedup.config import LinkConfig
     from joinedup.link.incremental import link_people_incremental
     from joinedup.link.people import link_people
@@ -257,7 +271,14 @@ def run_incremental(path: Path, as_of: str) -> dict:
     }
 
 
-def child(method: str, path: Path, as_of: str) -> None:
+def _cpu_seconds() -> float:
+    """CPU time of this process, all threads: on a shared, loaded machine a steadier
+    measure of the work done than wall time."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def child(method: str, path: Path, as_of: str, reference_memory: str | None = None) -> None:
     """One measured run in this process; prints one JSON line."""
     import logging
 
@@ -274,9 +295,15 @@ def child(method: str, path: Path, as_of: str) -> None:
     else:
         con = _load(path)
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        cpu_before = _cpu_seconds()
         started = time.perf_counter()
-        entities_sql = run_joinedup(con, as_of) if method == "joinedup" else run_reference(con)
+        entities_sql = (
+            run_joinedup(con, as_of)
+            if method == "joinedup"
+            else run_reference(con, reference_memory)
+        )
         seconds = time.perf_counter() - started
+        extra["cpu_seconds"] = round(_cpu_seconds() - cpu_before, 1)
     records = con.execute("SELECT count(*) FROM records").fetchone()[0]  # type: ignore[index]
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     scores = cluster_scores(
@@ -300,11 +327,13 @@ def child(method: str, path: Path, as_of: str) -> None:
     )
 
 
-def _measure(method: str, path: Path, as_of: str) -> dict:
+def _measure(method: str, path: Path, as_of: str, reference_memory: str | None) -> dict:
+    memory = ["--reference-memory-limit", reference_memory] if reference_memory else []
     out = subprocess.run(
-        [sys.executable, __file__, "--child", method, "--input", str(path), "--as-of", as_of],
+        [sys.executable, __file__, "--child", method, "--input", str(path), "--as-of", as_of]
+        + memory,
         check=True,
-        capture_output=True,
+        stdout=subprocess.PIPE,
         text=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -312,6 +341,7 @@ def _measure(method: str, path: Path, as_of: str) -> dict:
 
 _KEYS = (
     "seconds",
+    "cpu_seconds",
     "peak_rss_mib",
     "precision",
     "recall",
@@ -346,9 +376,19 @@ def main() -> None:
         "--reuse", action="store_true", help="reuse a prepared input.duckdb for a size if present"
     )
     parser.add_argument("--prepare-only", action="store_true")
+    parser.add_argument(
+        "--reference-memory-limit",
+        help="cap the reference's DuckDB memory (e.g. 8GB); its default can exhaust the machine",
+    )
+    parser.add_argument(
+        "--reference-from",
+        type=Path,
+        help="take the reference's figures for a size from this earlier results file "
+        "(a reference measured separately, e.g. at a million records); the row says so",
+    )
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.input, args.as_of)
+        child(args.child, args.input, args.as_of, args.reference_memory_limit)
         return
 
     table = []
@@ -362,7 +402,10 @@ def main() -> None:
             continue
         row: dict = {"size": size, "prepare_seconds": round(prepare_seconds, 1)}
         for method in args.methods:
-            runs = [_measure(method, path, args.as_of) for _ in range(args.runs)]
+            runs = [
+                _measure(method, path, args.as_of, args.reference_memory_limit)
+                for _ in range(args.runs)
+            ]
             for run in runs:
                 print(json.dumps({"size": size, **run}), flush=True)
             row["records"] = runs[0]["records"]
@@ -372,7 +415,17 @@ def main() -> None:
                 if any(r.get(k) is not None for r in runs)
             }
             row[method]["runs"] = runs
-        if {"joinedup", "reference"} <= set(args.methods):
+        if args.reference_from and args.reference_from.exists() and "reference" not in args.methods:
+            earlier = json.loads(args.reference_from.read_text(encoding="utf-8"))
+            for measured in earlier["results"]:
+                if measured["size"] == size and "reference" in measured:
+                    row["reference"] = measured["reference"]
+                    row["reference_measured_separately"] = {
+                        "file": str(args.reference_from),
+                        "command": earlier["command"],
+                        "date": earlier["date"],
+                    }
+        if "joinedup" in row and "reference" in row:
             row["time_ratio_joinedup_to_reference"] = round(
                 row["joinedup"]["seconds"] / row["reference"]["seconds"], 3
             )
@@ -396,7 +449,7 @@ def main() -> None:
     header = f"{'records':>8} {'method':<10} {'s':>7} {'MiB':>7} {'P':>6} {'R':>6} {'F1':>6}"
     print(header + f" {'B3 P':>6} {'B3 R':>6} {'B3 F1':>6}")
     for row in table:
-        for method in args.methods:
+        for method in [m for m in METHODS if m in row]:
             m = row[method]
             print(
                 f"{row['records']:>8} {method:<10} {m['seconds']:>7.1f} {m['peak_rss_mib']:>7.0f} "

@@ -107,11 +107,16 @@ def split_conflicting_clusters(con: duckdb.DuckDBPyConnection, threshold: float)
         "WHERE cluster_id IN (SELECT cluster_id FROM _conflicts)"
     ).df()
     rows = []
+    # Grouped once: filtering the frames per cluster costs clusters x links, which at a
+    # million records (thousands of clusters to split) is minutes.
+    no_edges, no_conflicts = edges.iloc[:0], conflicts.iloc[:0]
+    edges_of = dict(tuple(edges.groupby("cluster_id", sort=False)))
+    conflicts_of = dict(tuple(conflicts.groupby("cluster_id", sort=False)))
     for cluster_id, group in members.groupby("cluster_id", sort=True):
         pieces = _constrained_components(
             list(group["record_id"]),
-            edges[edges["cluster_id"] == cluster_id],
-            conflicts[conflicts["cluster_id"] == cluster_id],
+            edges_of.get(cluster_id, no_edges),
+            conflicts_of.get(cluster_id, no_conflicts),
         )
         for record_id, piece in pieces.items():
             rows.append((record_id, f"{cluster_id}/{piece}", cluster_id))
@@ -187,11 +192,14 @@ def write_cluster_quality(con: duckdb.DuckDBPyConnection, threshold: float) -> N
             FROM person_clusters c JOIN link_input i ON i.unique_id = c.record_id
             GROUP BY c.entity_id
         ),
-        conflicts AS (
-            SELECT c.entity_id, count(*) AS conflicts
-            FROM person_cluster_conflicts k
-            JOIN person_clusters c ON c.record_id = k.record_id_l OR c.record_id = k.record_id_r
-            GROUP BY c.entity_id
+        conflicts AS (  -- each end of a conflicting pair counts for its entity
+            SELECT entity_id, count(*) AS conflicts FROM (
+                SELECT c.entity_id FROM person_cluster_conflicts k
+                JOIN person_clusters c ON c.record_id = k.record_id_l
+                UNION ALL
+                SELECT c.entity_id FROM person_cluster_conflicts k
+                JOIN person_clusters c ON c.record_id = k.record_id_r
+            ) GROUP BY entity_id
         ),
         link_stats AS (
             SELECT entity_id,

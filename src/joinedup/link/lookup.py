@@ -127,6 +127,9 @@ class PersonIndex:
             f"FROM link_input i JOIN person_clusters c ON c.record_id = i.unique_id "
             f"LEFT JOIN {variants} v ON v.first_name = i.first_name ORDER BY i.unique_id"
         ).to_arrow_table()
+        # One chunk per column: taking rows from a chunked table concatenates the chunks on
+        # every call (36 ms a lookup at a million records; 0.1 ms from one chunk).
+        self._table = self._table.combine_chunks()
         self._unique_ids = np.asarray(self._table.column("unique_id").to_pylist(), dtype=object)
         self._entity_ids = np.asarray(self._table.column("entity_id").to_pylist(), dtype=object)
         # Per searched column, the rows sorted by the value's hash (Python's own: the index
