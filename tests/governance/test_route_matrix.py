@@ -15,18 +15,31 @@ checked, for each request:
 - a refusal on a gated route is a 403 with a "denied" event of the gate;
 - nothing fails (no 5xx).
 
-State-changing routes ("write") are checked for sign-in and CSRF only: running them for
-every role would change what the rest of the matrix reads. The gate's own answers for
-every action, role, purpose and agreement state are in test_authorisation_matrix.py.
+State-changing routes ("write") are checked for sign-in and CSRF here, and in WRITES,
+the one place that says for each which gate actions it needs, a valid request (real ids
+of the demo; a CSRF token for pages, JSON for the API) and what it changes. A write
+route missing from WRITES fails the test. For every account whose role the gate refuses
+(asked through policy.can, its permission table), the request must get a 403, a
+"denied" gate event, and leave what it changes (store rows, the saved assessment, the
+run pointer and progress) exactly as before; then one allowed account must get the
+change, with an "allowed" gate event. These run on a second copy of the council, so
+nothing they change reaches the read matrix. Starting a run is checked up to the
+starter (a stand-in records the call): a real run takes minutes and is tested in
+tests/web/test_runs_reports.py. Partners' refusals are by role for every write action,
+so they are tried with the agreement in force (the most the agreement could give them).
+
+The gate's own answers for every action, role, purpose and agreement state are in
+test_authorisation_matrix.py.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -35,14 +48,26 @@ from typer.testing import CliRunner
 
 from joinedup.cli import app as cli
 from joinedup.cli import export_app
-from joinedup.governance.policy import ACTIONS
-from joinedup.governance.pseudonyms import KEY_ENV, create_key
+from joinedup.engine import analytical
+from joinedup.governance.policy import ACTIONS, AGREEMENT_ROLES, PURPOSES, can
+from joinedup.governance.pseudonyms import KEY_ENV, create_key, pseudonym
+from joinedup.link.review import candidate_pairs, pair_key
+from joinedup.reports.maturity import QUESTIONS
+from joinedup.store.agreements import Agreement
 from joinedup.store.audit import AuditEvent
+from joinedup.store.cases import Case, CaseNote
+from joinedup.store.catalogue import CatalogueEdit
+from joinedup.store.corrections import Correction, CorrectionNotice, Suppression
+from joinedup.store.review import ReviewLabel
+from joinedup.store.runs import Run
+from joinedup.web import pseudonymised, reads, runner
+from joinedup.web.routers.reports import MATURITY_FILE
 
 from .governed import (
     ACCOUNTS,
     AGREEMENT,
     AGREEMENT_STATES,
+    PASSWORD,
     SHARED_SOURCE,
     Governed,
     governed_hub,
@@ -52,7 +77,7 @@ from .governed import (
 PUBLIC = "public"  # no sign-in; never personal data
 SIGNED_IN = "signed_in"  # any signed-in user; never personal data
 GATED = "gated"  # personal data, only as far as the gate allows (and audited)
-WRITE = "write"  # changes something: sign-in and CSRF checked, not run for every role
+WRITE = "write"  # changes something: sign-in and CSRF, and every role against WRITES
 
 
 @dataclass(frozen=True)
@@ -431,3 +456,296 @@ def test_every_cli_export_asks_the_gate_and_is_audited(
             allowed = db.scalars(select(AuditEvent).where(AuditEvent.seq > before)).all()
         assert (resource, "allowed") in [(e.resource, e.decision) for e in allowed], name
         assert out.exists()
+
+
+# --- state-changing routes: every role the gate refuses, and one it allows ------------------
+
+
+@dataclass(frozen=True)
+class Write:
+    """What a state-changing route asks the gate, a request it would carry out, and what
+    it changes. The bodies use real ids of the governed demo, so a refusal can only come
+    from the gate, never from a request the route would have rejected anyway."""
+
+    gate: tuple[tuple[str, str], ...]  # (action, purpose) asked; () when any user may
+    body: Callable[[Governed], dict[str, Any]]  # form fields (CSRF token added) or JSON
+    state: Callable[[Governed], object]  # what the route changes, compared before/after
+    # For routes whose effect is not a stored change: (governed, client, response) -> done?
+    # The allowed answer must have done it, a refusal must not.
+    done: Callable[[Governed, Any, Any], bool] | None = None
+    prepare: Callable[[Governed], dict[str, str]] | None = None  # path values it needs
+
+
+def _rows(governed: Governed, *models: Any) -> list[tuple[Any, ...]]:
+    """Every row of these store tables, as plain tuples."""
+    found = []
+    with governed.hub.store.session() as db:
+        for model in models:
+            columns = [c.key for c in model.__table__.columns]
+            for row in db.scalars(select(model)):
+                found.append((model.__name__, *(getattr(row, c) for c in columns)))
+    return sorted(found, key=repr)
+
+
+def _other_entity(governed: Governed) -> str:
+    """Someone other than the planted person, so erasing them leaves the rest in place."""
+    con = governed.hub.connect()
+    try:
+        row = con.execute(
+            "SELECT min(entity_id) FROM record_entities WHERE entity_id <> ?",
+            [governed.planted.entity_id],
+        ).fetchone()
+    finally:
+        con.close()
+    assert row is not None
+    return str(row[0])
+
+
+def _planted_record(governed: Governed) -> str:
+    con = governed.hub.connect()
+    try:
+        row = con.execute(
+            "SELECT min(record_id) FROM record_entities WHERE entity_id = ?",
+            [governed.planted.entity_id],
+        ).fetchone()
+    finally:
+        con.close()
+    assert row is not None
+    return str(row[0])
+
+
+def _pseudonym_form(governed: Governed) -> dict[str, Any]:
+    key = pseudonymised.key_for(governed.hub)
+    assert key is not None, "the matrix sets up a pseudonym key"
+    value = pseudonym(key, "record_id", _planted_record(governed))
+    return {"pseudonym": value, "kind": "record_id", "purpose": "fraud_investigation"}
+
+
+def _pair_key(governed: Governed) -> dict[str, str]:
+    """An uncertain pair the served run scored, for the review page."""
+    settings = governed.hub.config.link.review
+    con = reads.served_cursor(governed.hub)
+    try:
+        pairs = candidate_pairs(con, settings.lowest, settings.highest)
+    finally:
+        con.close()
+    assert pairs, "the demo has uncertain pairs to review"
+    return {"key": pair_key(pairs[0]["record_id_l"], pairs[0]["record_id_r"])}
+
+
+def _submitted_correction(governed: Governed) -> dict[str, str]:
+    """A correction waiting for review, submitted by someone who will not review it."""
+    with governed.hub.store.session() as db, db.begin():
+        correction = Correction(
+            entity_id=governed.planted.entity_id, field="surname", value="MATRIXSON",
+            reason="route matrix", status="submitted", submitted_by="investigator",
+        )  # fmt: skip
+        db.add(correction)
+        db.flush()
+        return {"correction_id": str(correction.id)}
+
+
+def _maturity_file(governed: Governed) -> bytes | None:
+    path = Path(governed.hub.config.data_dir) / MATURITY_FILE
+    return path.read_bytes() if path.exists() else None
+
+
+def _run_state(governed: Governed) -> object:
+    data_dir = governed.hub.config.data_dir
+    progress = runner.read_progress(data_dir)
+    return (
+        analytical.current_run_id(data_dir),
+        runner.run_in_progress(data_dir),
+        progress.__dict__ if progress else None,
+        _rows(governed, Run),
+    )
+
+
+def _issued_token(governed: Governed, client: Any, response: Any) -> bool:
+    """The page shows a token that signs its holder in."""
+    codec = governed.app.state.tokens  # type: ignore[attr-defined]
+    with governed.hub.store.session() as db:
+        for candidate in re.findall(r"[\w.-]{40,}", response.text):
+            if codec.user_for(db, candidate) is not None:
+                return True
+    return False
+
+
+CASE_CHANGE = {"status": "under_review", "note": "Checked by the route matrix."}
+CASE = (("case.update", "fraud_investigation"),)
+STEWARD = "error_correction"
+OVERSEEN = "audit_oversight"
+
+
+# THE one place that says, for every state-changing route, which gate actions it needs,
+# a valid request, and what it changes. A write route missing here fails the test.
+WRITES: dict[tuple[str, str], Write] = {
+    ("POST", "/login"): Write(
+        (), lambda g: {"username": "admin", "password": PASSWORD}, lambda g: None,
+        done=lambda g, client, response: response.headers.get("location") == "/",
+    ),
+    ("POST", "/logout"): Write(
+        (), lambda g: {}, lambda g: None,
+        done=lambda g, client, response: client.get("/").status_code == 303,  # to sign in
+    ),  # fmt: skip
+    ("POST", "/account/token"): Write((), lambda g: {}, lambda g: None, done=_issued_token),
+    ("POST", "/matches/{match_key}"): Write(
+        CASE, lambda g: CASE_CHANGE, lambda g: _rows(g, Case, CaseNote)
+    ),
+    ("POST", "/matches/{match_key}/assign"): Write(
+        CASE, lambda g: {"assignee": str(g.users["investigator"])},
+        lambda g: _rows(g, Case, CaseNote),
+    ),  # fmt: skip
+    ("PATCH", "/api/v1/cases/{match_key}"): Write(
+        CASE, lambda g: {"status": "open", "note": "Reopened by the route matrix."},
+        lambda g: _rows(g, Case, CaseNote),
+    ),  # fmt: skip
+    ("POST", "/people/{entity_id}/corrections"): Write(
+        (("correction.submit", STEWARD),),
+        lambda g: {"field": "surname", "value": "Matrixdottir", "reason": "route matrix"},
+        lambda g: _rows(g, Correction, CorrectionNotice),
+    ),
+    ("POST", "/corrections/{correction_id}"): Write(
+        (("correction.review", STEWARD),), lambda g: {"decision": "approve", "note": "ok"},
+        lambda g: _rows(g, Correction, CorrectionNotice), prepare=_submitted_correction,
+    ),  # fmt: skip
+    ("POST", "/erasures"): Write(
+        (("erasure.request", STEWARD),),
+        lambda g: {"entity_id": _other_entity(g), "reference": "REQ-MATRIX-1"},
+        lambda g: _rows(g, Suppression),
+    ),
+    ("POST", "/review/{key}"): Write(
+        (("link.label", STEWARD),), lambda g: {"decision": "same"},
+        lambda g: _rows(g, ReviewLabel), prepare=_pair_key,
+    ),  # fmt: skip
+    ("POST", "/agreements/{name}"): Write(
+        (("agreement.edit", OVERSEEN),), lambda g: {"status": "suspended", "review": ""},
+        lambda g: _rows(g, Agreement),
+    ),  # fmt: skip
+    ("POST", "/pseudonyms"): Write(
+        (("pseudonym.reidentify", "fraud_investigation"),), _pseudonym_form, lambda g: None,
+        done=lambda g, client, response: _planted_record(g) in response.text,
+    ),  # fmt: skip
+    ("POST", "/catalogue/{source}"): Write(
+        (("catalogue.edit", OVERSEEN),), lambda g: {"owner": "Route Matrix Team"},
+        lambda g: _rows(g, CatalogueEdit),
+    ),  # fmt: skip
+    ("POST", "/maturity"): Write(
+        (("report.view", "fraud_investigation"),),
+        lambda g: {**{q.id: "3" for q in QUESTIONS}, "target": "4"}, _maturity_file,
+    ),  # fmt: skip
+    ("POST", "/runs"): Write((("run.start", "fraud_investigation"),), lambda g: {}, _run_state),
+    ("POST", "/api/v1/runs"): Write(
+        (("run.start", "fraud_investigation"),), lambda g: {}, _run_state
+    ),
+}
+
+
+def test_every_write_route_says_what_the_gate_must_allow(governed: Governed) -> None:
+    writes = {(m, p) for m, p, _ in app_routes(governed.app) if ROUTES[(m, p)].kind == WRITE}
+    missing = sorted(writes - set(WRITES))
+    assert not missing, f"say in WRITES what these need from the gate: {missing}"
+    assert not set(WRITES) - writes, "WRITES names routes the app does not have"
+    for method, path in WRITES:
+        for action, purpose in WRITES[(method, path)].gate:
+            assert action in ACTIONS and purpose in PURPOSES, (method, path, action)
+
+
+@pytest.fixture(scope="module")
+def written(governed: Governed, demo_hub_config, tmp_path_factory) -> Governed:  # type: ignore[no-untyped-def]
+    """A second copy for the write matrix (the pseudonym key of `governed` still set), so
+    what an allowed request changes never reaches the read matrix."""
+    return governed_hub(demo_hub_config.folder, tmp_path_factory.mktemp("writes") / "council")
+
+
+@dataclass
+class RunStarts:
+    """Stands in for the child process that runs the pipeline: a real run takes minutes
+    and is tested end to end in tests/web/test_runs_reports.py. Here it records that the
+    route, past the gate, asked for a run."""
+
+    asked: list[str] = field(default_factory=list)
+
+    def __call__(self, config_path: Path, data_dir: Path, username: str) -> bool:
+        self.asked.append(username)
+        return True
+
+
+def _refused_by_the_gate(account: str, gate: tuple[tuple[str, str], ...]) -> bool:
+    """The gate's own answer, from its permission table (policy.can). Agreements only
+    narrow a partner's access further, so can() alone decides while no write action is
+    open to partners; should one become so, every agreement state must be tried here."""
+    role, organisation = ACCOUNTS[account]
+    user = SimpleNamespace(username=account, role=role, organisation=organisation)
+    for action, purpose in gate:
+        if not can(user, action, purpose):  # type: ignore[arg-type]
+            return True
+        assert role not in AGREEMENT_ROLES, f"{action} is open to partners: try every state"
+    return False
+
+
+def _send(governed: Governed, client: Any, account: str, method: str, url: str,
+          body: dict[str, Any]) -> Any:  # fmt: skip
+    if url.startswith("/api/"):
+        headers = {"Authorization": "Bearer " + governed.token(account)}
+        return client.request(method, url, headers=headers, json=body or None)
+    page = client.get("/account")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token is not None
+    return client.request(method, url, data={**body, "csrf_token": token.group(1)})
+
+
+@pytest.mark.parametrize("route", list(WRITES), ids=lambda r: f"{r[0]} {r[1]}")
+def test_write_routes_change_nothing_unless_the_gate_allows(
+    written: Governed, route: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    method, path = route
+    write = WRITES[route]
+    starts = RunStarts()
+    monkeypatch.setattr(runner, "start_run", starts)
+    values = {**_values(written), **(write.prepare(written) if write.prepare else {})}
+    url = path
+    for name in re.findall(r"{(\w+)}", path):
+        url = url.replace("{" + name + "}", PATH_VALUES.get((path, name)) or values[name])
+    body = write.body(written)
+    actions = {a for a, _ in write.gate}
+    refused = [a for a in ACCOUNTS if _refused_by_the_gate(a, write.gate)]
+    allowed = [a for a in ACCOUNTS if a not in refused]
+    assert allowed, f"{method} {path}: the gate allows no one"
+    problems = []
+    for account in refused:
+        client = written.signed_in(account)
+        before_state, before_seq = write.state(written), _last_seq(written)
+        response = _send(written, client, account, method, url, body)
+        events = _events_since(written, before_seq, account)
+        where = f"{account} {method} {path}"
+        if response.status_code != 403:
+            problems.append(f"{where}: {response.status_code}, not 403")
+        if not any(e.action in actions and e.decision == "denied" for e in events):
+            problems.append(f"{where}: no denied gate event")
+        if any(e.decision == "allowed" for e in events):
+            problems.append(f"{where}: an allowed event: {[e.action for e in events]}")
+        if write.state(written) != before_state:
+            problems.append(f"{where}: changed what it should not")
+        if write.done is not None and write.done(written, client, response):
+            problems.append(f"{where}: showed what it should not")
+        if starts.asked:
+            problems.append(f"{where}: started a run")
+    assert problems == []
+
+    # One account the gate allows: the request is carried out, and audited.
+    account = allowed[0]
+    client = written.signed_in(account)
+    before_state, before_seq = write.state(written), _last_seq(written)
+    response = _send(written, client, account, method, url, body)
+    events = _events_since(written, before_seq, account)
+    assert response.status_code in (200, 202, 303), (account, response.status_code)
+    for action in actions:
+        assert (action, "allowed") in [(e.action, e.decision) for e in events], action
+    assert not any(e.decision == "denied" for e in events)
+    if write.done is not None:
+        assert write.done(written, client, response), f"{account} {method} {path}"
+    elif actions == {"run.start"}:
+        assert starts.asked == [account]
+    else:
+        assert write.state(written) != before_state, f"{account} {method} {path}: no change"
