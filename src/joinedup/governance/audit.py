@@ -19,7 +19,7 @@ import json
 from collections.abc import Sequence
 from typing import Literal
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from joinedup.store.audit import GENESIS_HASH, AuditEvent, AuditHead
@@ -55,15 +55,25 @@ def chain_head(session: Session) -> tuple[int, str]:
     return (last.seq, last.hash) if last else (0, GENESIS_HASH)
 
 
-def _take_next_seq(session: Session) -> tuple[int, str]:
+# Plain Core statements on the session's connection: the audit write is on every
+# personal-data request, and the ORM's unit of work (identity map, flush) cost more than
+# the three statements themselves (benchmarks/profile_api_requests.py).
+_HEAD = AuditHead.__table__
+_EVENTS = AuditEvent.__table__
+_CLAIM = (
+    update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(seq=_HEAD.c.seq + 1)
+    .returning(_HEAD.c.seq, _HEAD.c.hash)
+)
+_INSERT = insert(_EVENTS)
+_COLUMNS = tuple(c.name for c in _EVENTS.columns)
+_SET_HEAD_HASH = update(_HEAD).where(_HEAD.c.id == 1).values(hash=bindparam("new_hash"))
+
+
+def _take_next_seq(connection: Connection) -> tuple[int, str]:
     """Claim the next seq (taking the write lock) and return it with the previous hash."""
-    claimed = session.execute(
-        update(AuditHead)
-        .where(AuditHead.id == 1)
-        .values(seq=AuditHead.seq + 1)
-        .returning(AuditHead.seq, AuditHead.hash)
-        .execution_options(synchronize_session=False)
-    ).one_or_none()
+    claimed = connection.execute(_CLAIM).one_or_none()
     if claimed is None:
         raise RuntimeError("the audit_head row is missing; the store schema is incomplete")
     return claimed.seq, claimed.hash
@@ -79,7 +89,9 @@ def record_event(
     fields: Sequence[str] = (),
     detail: str | None = None,
 ) -> AuditEvent:
-    """Append one event to the chain (flushed, not committed).
+    """Append one event to the chain (written in the caller's transaction, not committed).
+
+    The event returned is not added to the session: it is a record of what was written.
 
     `resource` and `detail` must hold opaque ids and counts only, never personal data:
     the trail is kept longer than the data it describes.
@@ -89,7 +101,9 @@ def record_event(
     for field in fields:
         if "," in field:
             raise ValueError(f"field name {field!r} may not contain a comma")
-    seq, prev_hash = _take_next_seq(session)
+    session.flush()  # the caller's pending changes first, in the order they were made
+    connection = session.connection()
+    seq, prev_hash = _take_next_seq(connection)
     event = AuditEvent(
         seq=seq,
         at=utcnow(),
@@ -103,14 +117,8 @@ def record_event(
         prev_hash=prev_hash,
     )
     event.hash = event_hash(prev_hash, event)
-    session.add(event)
-    session.execute(
-        update(AuditHead)
-        .where(AuditHead.id == 1)
-        .values(hash=event.hash)
-        .execution_options(synchronize_session=False)
-    )
-    session.flush()
+    connection.execute(_INSERT, {c: getattr(event, c) for c in _COLUMNS})
+    connection.execute(_SET_HEAD_HASH, {"new_hash": event.hash})
     return event
 
 

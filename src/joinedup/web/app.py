@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from urllib.parse import urlencode
 
@@ -22,6 +22,7 @@ from starlette.responses import Response
 
 from joinedup.store.users import User
 from joinedup.web.deps import CsrfFailed, HubLike, LoginRequired
+from joinedup.web.middleware import SessionAndHeaders
 from joinedup.web.routers import (
     api,
     api_runs_reports,
@@ -38,8 +39,6 @@ from joinedup.web.routers import (
 from joinedup.web.routers import reports as report_pages
 from joinedup.web.routers.api import ApiError
 from joinedup.web.sessions import (
-    COOKIE_NAME,
-    SESSION_HOURS,
     SessionCodec,
     load_secret,
     password_fingerprint,
@@ -87,29 +86,7 @@ def create_app(hub: HubLike) -> FastAPI:
     codec = SessionCodec(secret)
     app.state.tokens = TokenCodec(secret)
 
-    @app.middleware("http")
-    async def session_and_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        request.state.session = codec.loads(request.cookies.get(COOKIE_NAME))
-        request.state.user = None
-        response = await call_next(request)
-        session = request.state.session
-        if session.modified:
-            response.set_cookie(
-                COOKIE_NAME,
-                codec.dumps(session),
-                max_age=SESSION_HOURS * 3600,
-                httponly=True,
-                samesite="lax",
-                secure=request.url.scheme == "https",
-                path="/",
-            )
-        for name, value in _SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if not request.url.path.startswith("/static/"):
-            response.headers["Cache-Control"] = "no-store"
-        return response
+    app.add_middleware(SessionAndHeaders, codec=codec, security_headers=_SECURITY_HEADERS)
 
     def _api_error(request: Request, status: int, code: str, message: str) -> Response | None:
         """API callers get JSON in one shape; pages get HTML. None: not an API path."""

@@ -46,7 +46,9 @@ class CsrfFailed(Exception):  # noqa: N818
     """A form came back without this session's token."""
 
 
-def get_hub(request: Request) -> HubLike:
+async def get_hub(request: Request) -> HubLike:
+    # async: a plain attribute read, so it runs on the event loop instead of taking a
+    # worker thread for a moment, as a sync dependency does, on every request.
     return request.app.state.hub
 
 
