@@ -326,6 +326,15 @@ def child(
         con,
         f"SELECT e.entity_id, t.person_id FROM ({entities_sql}) e JOIN truth t USING (record_id)",
     )
+    # As `joinedup evaluate` scores a run: only sources that identify people (the police
+    # mentions name people without dates of birth or addresses, and are scored apart).
+    identifying = _identifying_sources(path)
+    names = ", ".join(f"'{name}'" for name in identifying)  # config names: [a-z0-9_]
+    scores["identifying_sources_only"] = cluster_scores(
+        con,
+        f"SELECT e.entity_id, t.person_id FROM ({entities_sql}) e JOIN truth t USING (record_id) "
+        f"WHERE split_part(record_id, ':', 1) IN ({names})",
+    )
     if method == "joinedup":
         scores |= measure_lookups(con)
     scores |= extra
@@ -341,6 +350,14 @@ def child(
             }
         )
     )
+
+
+def _identifying_sources(path: Path) -> list[str]:
+    from joinedup.config import load_config
+
+    folder = path.parent if path.suffix == ".duckdb" else path
+    config = load_config(folder / "joinedup.yaml")
+    return [s.name for s in config.person_sources() if s.identifying]
 
 
 def _measure(
@@ -441,6 +458,12 @@ def main() -> None:
                 k: statistics.median(r[k] for r in runs if r.get(k) is not None)
                 for k in (*_KEYS, *_LOOKUP_KEYS)
                 if any(r.get(k) is not None for r in runs)
+            }
+            scored_apart = [r["identifying_sources_only"] for r in runs]
+            row[method]["identifying_sources_only"] = {
+                k: statistics.median(r[k] for r in scored_apart)
+                for k in _KEYS
+                if k in scored_apart[0]
             }
             row[method]["runs"] = runs
         if args.reference_from and args.reference_from.exists() and "reference" not in args.methods:
