@@ -46,12 +46,16 @@ def audit(store: OperationalStore, action: str) -> list[AuditEvent]:
         return list(session.scalars(query))
 
 
-def test_case_for_match_gets_or_opens(store: OperationalStore) -> None:
+def test_case_for_match_gets_or_opens_on_the_first_allowed_change(
+    store: OperationalStore,
+) -> None:
     with store.session() as session, session.begin():
         first = case_for_match(session, summary())
-        again = case_for_match(session, summary())
-        assert first.id == again.id
         assert (first.status, first.outcome, first.estimated_value) == ("open", None, 412.5)
+        assert first not in session  # not saved until a change is allowed
+        update_case(session, first, status="under_review", outcome=None, note="", user=IVY)
+        again = case_for_match(session, summary())
+        assert again.id == first.id is not None
     with store.session() as session:
         assert len(session.scalars(select(Case)).all()) == 1
 
@@ -137,8 +141,8 @@ def test_roles_without_case_work_are_denied_and_the_denial_is_kept(
             )  # fmt: skip
         assert not denied.value.decision.allowed
         session.commit()
-    with store.session() as session:
-        assert session.scalars(select(Case)).one().status == "open"
+    with store.session() as session:  # the refusal is kept, and it opened no case
+        assert session.scalars(select(Case)).all() == []
     [event] = audit(store, "case.update")
     assert (event.actor, event.decision) == ("dee", "denied")
     assert audit(store, "case.change") == []

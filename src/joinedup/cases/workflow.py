@@ -5,8 +5,8 @@ The hub suggests, people decide (UK GDPR Art. 22): a match only becomes "fraud" 
 policy gate and leaves an audit event; note text never goes into the trail, because it
 may hold personal data and the trail outlives it.
 
-A case with status "open" and no notes means the same as no case at all, so opening one
-is harmless and `case_for_match` may do it on first touch.
+A case with status "open" and no notes means the same as no case at all; every run opens
+one per new match (`open_cases`), and the first allowed change opens one if it is missing.
 """
 
 from __future__ import annotations
@@ -31,7 +31,9 @@ class CaseError(ValueError):
 
 
 def case_for_match(session: Session, summary: MatchSummary) -> Case:
-    """The case for a match, opened (flushed, not committed) if there is none yet."""
+    """The case for a match; if it has none yet, a new one that is not yet in the session:
+    `update_case` and `assign_case` add it only once the gate allows the change, so a
+    refused change (whose denial event the caller commits) leaves no case behind."""
     case = session.scalars(select(Case).where(Case.match_key == summary.match_key)).first()
     if case is None:
         case = Case(
@@ -41,8 +43,6 @@ def case_for_match(session: Session, summary: MatchSummary) -> Case:
             outcome=None,
             estimated_value=summary.estimated_value,
         )
-        session.add(case)
-        session.flush()
     return case
 
 
@@ -147,6 +147,7 @@ def update_case(
     if not decision.allowed:
         raise PermissionDenied(decision)
 
+    session.add(case)  # a case opened by this change (see case_for_match)
     case.status = status
     case.outcome = outcome
     case.amount_recovered = recovered
@@ -203,6 +204,7 @@ def assign_case(
         raise PermissionDenied(decision)
 
     detail = f"assignee {case.assignee or 'none'} -> {assignee or 'none'}"
+    session.add(case)  # a case opened by this change (see case_for_match)
     case.assignee = assignee
     session.flush()
     record_event(session, user.username, "case.assign", resource, purpose, "allowed", detail=detail)
