@@ -248,8 +248,12 @@ def main() -> None:
     parser.add_argument(
         "--think-ms", type=int, default=0, help="mean pause between a user's requests"
     )
+    parser.add_argument(
+        "--label", default="", help="add to the file name, e.g. for an older checkout's code"
+    )
     args = parser.parse_args()
     think = args.think_ms / 1000
+    import joinedup
 
     started = time.perf_counter()
     config = _prepare(args.people)
@@ -307,6 +311,8 @@ def main() -> None:
             # Other work on the machine: the 1-minute load average as the rounds began.
             "load_average_1min": load_average,
         },
+        # Which copy of the code served: PYTHONPATH=<older checkout>/src compares with it.
+        "code": str(Path(joinedup.__file__).parent),
         "people": args.people,
         "users": args.users,
         "pairs_per_user": args.pairs,
@@ -324,7 +330,8 @@ def main() -> None:
         "rounds": rounds,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
-    name = f"api_load_think{args.think_ms}.json" if args.think_ms else "api_load.json"
+    name = f"api_load_think{args.think_ms}" if args.think_ms else "api_load"
+    name += f"_{args.label}.json" if args.label else ".json"
     out = RESULTS / name
     out.write_text(json.dumps(report, indent=2), encoding="utf-8")
     print(json.dumps({"medians": medians}, indent=2))
