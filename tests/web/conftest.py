@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -65,3 +65,22 @@ def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> None
 def investigator(client: TestClient, make_user: Callable[..., str]) -> TestClient:
     sign_in(client, make_user("ivy", "investigator"))
     return client
+
+
+@pytest.fixture
+def as_user(demo_hub) -> Iterator[Callable[[str], TestClient]]:  # type: ignore[no-untyped-def]
+    """Signed-in clients on the requesting module's `demo_hub` (each module makes its own
+    council and accounts), closed at the end of the test."""
+    clients: list[TestClient] = []
+
+    def make(username: str) -> TestClient:
+        client = TestClient(
+            create_app(demo_hub), base_url="https://testserver", follow_redirects=False
+        )
+        sign_in(client, username)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from joinedup.governance.users import create_user
 from joinedup.hub import Hub
 from joinedup.store.audit import AuditEvent
 from joinedup.store.corrections import Correction
-from joinedup.web import create_app
 
-from .conftest import PASSWORD, csrf_from, sign_in
+from .conftest import PASSWORD, csrf_from
 
 
 @pytest.fixture(scope="module")
@@ -29,23 +26,6 @@ def demo_hub(demo_hub_config, tmp_path_factory: pytest.TempPathFactory) -> Hub: 
         create_user(db, "dora", PASSWORD, "dpo", display_name="Dora")
         create_user(db, "ana", PASSWORD, "analyst", display_name="Ana")
     return hub
-
-
-@pytest.fixture
-def as_user(demo_hub: Hub) -> Iterator:  # type: ignore[type-arg]
-    clients: list[TestClient] = []
-
-    def make(username: str) -> TestClient:
-        client = TestClient(
-            create_app(demo_hub), base_url="https://testserver", follow_redirects=False
-        )
-        sign_in(client, username)
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        client.close()
 
 
 def _entities(hub: Hub, n: int) -> list[str]:

@@ -7,7 +7,6 @@ events made here stay out of other tests.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,7 @@ from joinedup.store.audit import AuditEvent
 from joinedup.store.users import User
 from joinedup.web import create_app
 
-from .conftest import PASSWORD, csrf_from, sign_in
+from .conftest import PASSWORD, csrf_from
 
 
 @pytest.fixture(scope="module")
@@ -32,23 +31,6 @@ def demo_hub(demo_hub_config, tmp_path_factory: pytest.TempPathFactory) -> Hub: 
         create_user(db, "ivy", PASSWORD, "investigator", display_name="Ivy")
         create_user(db, "ana", PASSWORD, "analyst", display_name="Ana")
     return hub
-
-
-@pytest.fixture
-def as_user(demo_hub: Hub) -> Iterator[callable]:  # type: ignore[valid-type]
-    clients: list[TestClient] = []
-
-    def make(username: str) -> TestClient:
-        client = TestClient(
-            create_app(demo_hub), base_url="https://testserver", follow_redirects=False
-        )
-        sign_in(client, username)
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        client.close()
 
 
 def _one(hub: Hub, sql: str) -> tuple:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import shutil
 import zipfile
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -141,23 +140,6 @@ def demo_hub(demo_hub_config, tmp_path_factory: pytest.TempPathFactory) -> Hub: 
         ]:
             create_user(db, username, PASSWORD, role, display_name=username.title())
     return hub
-
-
-@pytest.fixture
-def as_user(demo_hub: Hub) -> Iterator[Callable[[str], TestClient]]:
-    clients: list[TestClient] = []
-
-    def make(username: str) -> TestClient:
-        client = TestClient(
-            create_app(demo_hub), base_url="https://testserver", follow_redirects=False
-        )
-        sign_in(client, username)
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        client.close()
 
 
 def _audited(hub: Hub, resource: str) -> list[tuple[str, str, str]]:

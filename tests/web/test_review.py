@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,7 +17,7 @@ from joinedup.store.audit import AuditEvent
 from joinedup.store.review import ReviewLabel
 from joinedup.web import create_app
 
-from .conftest import PASSWORD, csrf_from, sign_in
+from .conftest import PASSWORD, csrf_from
 
 PAIR_LINK = re.compile(r'href="/review/([0-9a-f]{16})"')
 
@@ -36,23 +35,6 @@ def demo_hub(demo_hub_config, tmp_path_factory: pytest.TempPathFactory) -> Hub: 
             db, "pat", PASSWORD, "partner_user", display_name="Pat", organisation="police"
         )
     return hub
-
-
-@pytest.fixture
-def as_user(demo_hub: Hub) -> Iterator:  # type: ignore[type-arg]
-    clients: list[TestClient] = []
-
-    def make(username: str) -> TestClient:
-        client = TestClient(
-            create_app(demo_hub), base_url="https://testserver", follow_redirects=False
-        )
-        sign_in(client, username)
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        client.close()
 
 
 def _audited(hub: Hub, resource: str) -> list[tuple[str, str, str]]:

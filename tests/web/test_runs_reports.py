@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,9 +17,9 @@ from joinedup.governance.users import create_user
 from joinedup.hub import Hub
 from joinedup.store.audit import AuditEvent
 from joinedup.store.users import User
-from joinedup.web import create_app, runner
+from joinedup.web import runner
 
-from .conftest import PASSWORD, csrf_from, sign_in
+from .conftest import PASSWORD, csrf_from
 
 ROLES = {
     "ada": "admin",
@@ -45,23 +44,6 @@ def demo_hub(demo_hub_config, tmp_path_factory: pytest.TempPathFactory) -> Hub: 
                     organisation
                 )
     return hub
-
-
-@pytest.fixture
-def as_user(demo_hub: Hub) -> Iterator:  # type: ignore[type-arg]
-    clients: list[TestClient] = []
-
-    def make(username: str) -> TestClient:
-        client = TestClient(
-            create_app(demo_hub), base_url="https://testserver", follow_redirects=False
-        )
-        sign_in(client, username)
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        client.close()
 
 
 def _token(client: TestClient, hub: Hub, username: str) -> dict[str, str]:
