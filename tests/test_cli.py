@@ -22,6 +22,18 @@ def test_demo_data_writes_a_council_with_truth(tmp_path: Path) -> None:
     assert (folder / "electoral_register.xlsx").exists()
 
 
+def test_demo_generates_runs_and_measures_without_serving(tmp_path: Path) -> None:
+    """What the README's first command does, short of serving: the run inside it is called
+    as a function, so every option of `run` must have a plain default there."""
+    folder = tmp_path / "demo"
+    result = runner.invoke(
+        app, ["demo", "--dir", str(folder), "--people", "200", "--no-serve"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "measured against the truth:" in result.output
+    assert (folder / "joinedup.yaml").exists()
+
+
 def test_run_quality_evaluate_and_export(fresh_demo_copy, tmp_path: Path) -> None:
     config = str(fresh_demo_copy.config_path)
     result = runner.invoke(app, ["run", "--config", config])

@@ -400,7 +400,7 @@ def demo(
     with console.status("generating the synthetic council") as status:
         generate(folder, people=people, seed=seed, progress=status.update)
     config = folder / "joinedup.yaml"
-    run(config)
+    run(config, model_version=None)
     hub = _open_hub(config)
     result = run_evaluation(hub, folder / "truth")
     out.print("measured against the truth:")
