@@ -83,130 +83,72 @@ class RecordingErrors:
     bad_optional_date_rows: int = 0  # a real record whose optional date cannot parse
 
 
-COUNCIL_TAX_ERRORS = RecordingErrors(
-    name_typo=0.015,
-    nickname=0.02,
-    names_swapped=0.004,
-    dob_transposed=0.01,
-    all_caps=0.05,
-    extra_whitespace=0.01,
-    postcode_no_space=0.05,
-    postcode_lowercase=0.01,
-    postcode_wrong_letter=0.004,
-    street_abbreviated=0.6,
-    address_typo=0.02,
-    street_type_dropped=0.01,
-    flat_reworded=0.3,
-    flat_number_dropped=0.02,
-    house_number_slip=0.001,
-    house_name_added=0.01,
-    postcode_transposed=0.003,
-    stale_surname_after_marriage=0.6,
-    missing={
+# How each source records people and places: one row an error (a `RecordingErrors` rate),
+# one column a source, so the sources can be compared side by side; 0: never.
+_SOURCES = (
+    "council_tax",
+    "electoral_register",
+    "deaths",  # registrars copy names from documents; the same death can be notified twice
+    "blue_badges",
+    "housing_benefit",
+    "payroll",
+    "adult_social_care",
+    "taxi_licences",  # identity documents checked; addresses as the applicant wrote them
+    "police_incidents",  # names typed from what people say at the scene
+)
+_RATES: dict[str, tuple[float, ...]] = {
+    #                               ctax   voters deaths badges hb     payrl  care   taxi   police
+    "name_typo":                    (0.015, 0.01,  0.005, 0.01,  0.01,  0.005, 0.01,  0.005, 0.02),
+    "nickname":                     (0.02,  0.015, 0,     0.01,  0.02,  0.03,  0.02,  0.01,  0.04),
+    "names_swapped":                (0.004, 0.002, 0,     0,     0.002, 0,     0,     0,     0),
+    "dob_transposed":               (0.01,  0,     0.003, 0.005, 0.005, 0.003, 0.005, 0,     0),
+    "all_caps":                     (0.05,  0.02,  0,     0,     0.3,   0,     0,     0.3,   0),
+    "extra_whitespace":             (0.01,  0.01,  0,     0,     0,     0,     0,     0.01,  0),
+    "postcode_no_space":            (0.05,  0.02,  0.01,  0.03,  0.02,  0.02,  0.03,  0.05,  0),
+    "postcode_lowercase":           (0.01,  0.005, 0,     0,     0,     0,     0,     0,     0),
+    "postcode_wrong_letter":        (0.004, 0.003, 0,     0,     0,     0,     0,     0,     0),
+    "street_abbreviated":           (0.6,   0.05,  0.1,   0.3,   0.5,   0.4,   0.4,   0.2,   0),
+    "address_typo":                 (0.02,  0,     0.01,  0.03,  0.03,  0.03,  0.04,  0,     0),
+    "street_type_dropped":          (0.01,  0,     0.01,  0.02,  0.02,  0.02,  0.03,  0,     0),
+    "flat_reworded":                (0.3,   0,     0.2,   0.3,   0.4,   0.4,   0.4,   0,     0),
+    "house_name_added":             (0.01,  0,     0,     0.01,  0.01,  0.01,  0.02,  0,     0),
+    "flat_number_dropped":          (0.02,  0,     0.02,  0.04,  0.04,  0.05,  0.05,  0,     0),
+    "house_number_slip":            (0.001, 0,     0.001, 0.003, 0.003, 0.003, 0.004, 0,     0),
+    "postcode_transposed":          (0.003, 0,     0.003, 0.005, 0.005, 0.005, 0.01,  0,     0),
+    "stale_surname_after_marriage": (0.6,   0.3,   0,     0,     0,     0,     0,     0,     0),
+    "duplicate_rows":               (0.001, 0,     0.01,  0,     0,     0,     0,     0,     0),
+}
+# Columns a source leaves blank, and the share of its rows they are blank in.
+_MISSING: dict[str, dict[str, float]] = {
+    "council_tax": {
         "Postcode": 0.005, "Liable DOB": 0.6, "Property Ref": 0.10, "Email": 0.55, "Phone": 0.45
     },
-    duplicate_rows=0.001,
-    blank_key_rows=2,
-    short_rows=2,
-    bad_required_date_rows=1,
-    bad_optional_date_rows=1,
-)
+    "electoral_register": {"Middle Names": 0.3, "Email": 0.92, "Phone": 0.94},
+    "deaths": {"NHS Number": 0.12, "Date of Birth": 0.01, "Postcode": 0.01},
+    "blue_badges": {"Postcode": 0.02, "Date of Birth": 0.01},
+    "housing_benefit": {"Postcode": 0.02, "NI Number": 0.05},
+    "payroll": {"Postcode": 0.03, "NI Number": 0.02},
+    "adult_social_care": {"Postcode": 0.05, "NHS Number": 0.3},
+}
+# Planted rows the ingest must quarantine (counts, not rates).
+_PLANTED_ROWS: dict[str, dict[str, int]] = {
+    "council_tax": {
+        "blank_key_rows": 2,
+        "short_rows": 2,
+        "bad_required_date_rows": 1,
+        "bad_optional_date_rows": 1,
+    },
+}
 
-ELECTORAL_REGISTER_ERRORS = RecordingErrors(
-    name_typo=0.01,
-    nickname=0.015,
-    names_swapped=0.002,
-    all_caps=0.02,
-    extra_whitespace=0.01,
-    postcode_no_space=0.02,
-    postcode_lowercase=0.005,
-    postcode_wrong_letter=0.003,
-    street_abbreviated=0.05,
-    stale_surname_after_marriage=0.3,
-    missing={"Middle Names": 0.3, "Email": 0.92, "Phone": 0.94},
-)
-
-DEATHS_ERRORS = RecordingErrors(
-    name_typo=0.005,
-    dob_transposed=0.003,
-    postcode_no_space=0.01,
-    street_abbreviated=0.1,
-    address_typo=0.01,
-    street_type_dropped=0.01,
-    flat_reworded=0.2,
-    flat_number_dropped=0.02,
-    house_number_slip=0.001,
-    postcode_transposed=0.003,
-    missing={"NHS Number": 0.12, "Date of Birth": 0.01, "Postcode": 0.01},
-    duplicate_rows=0.01,  # the same death notified twice (registrar and Tell Us Once)
-)
-
-BLUE_BADGE_ERRORS = RecordingErrors(
-    name_typo=0.01,
-    nickname=0.01,
-    dob_transposed=0.005,
-    postcode_no_space=0.03,
-    street_abbreviated=0.3,
-    address_typo=0.03,
-    street_type_dropped=0.02,
-    flat_reworded=0.3,
-    flat_number_dropped=0.04,
-    house_number_slip=0.003,
-    house_name_added=0.01,
-    postcode_transposed=0.005,
-    missing={"Postcode": 0.02, "Date of Birth": 0.01},
-)
-
-HOUSING_BENEFIT_ERRORS = RecordingErrors(
-    name_typo=0.01,
-    nickname=0.02,
-    names_swapped=0.002,
-    dob_transposed=0.005,
-    all_caps=0.3,
-    postcode_no_space=0.02,
-    street_abbreviated=0.5,
-    address_typo=0.03,
-    street_type_dropped=0.02,
-    flat_reworded=0.4,
-    flat_number_dropped=0.04,
-    house_number_slip=0.003,
-    house_name_added=0.01,
-    postcode_transposed=0.005,
-    missing={"Postcode": 0.02, "NI Number": 0.05},
-)
-
-PAYROLL_ERRORS = RecordingErrors(
-    name_typo=0.005,
-    nickname=0.03,
-    dob_transposed=0.003,
-    postcode_no_space=0.02,
-    street_abbreviated=0.4,
-    address_typo=0.03,
-    street_type_dropped=0.02,
-    flat_reworded=0.4,
-    flat_number_dropped=0.05,
-    house_number_slip=0.003,
-    house_name_added=0.01,
-    postcode_transposed=0.005,
-    missing={"Postcode": 0.03, "NI Number": 0.02},
-)
-
-
-ADULT_SOCIAL_CARE_ERRORS = RecordingErrors(
-    name_typo=0.01,
-    nickname=0.02,
-    dob_transposed=0.005,
-    postcode_no_space=0.03,
-    street_abbreviated=0.4,
-    address_typo=0.04,
-    street_type_dropped=0.03,
-    flat_reworded=0.4,
-    flat_number_dropped=0.05,
-    house_number_slip=0.004,
-    house_name_added=0.02,
-    postcode_transposed=0.01,
-    missing={"Postcode": 0.05, "NHS Number": 0.3},
-)
+# Source name -> its recording errors.
+ERRORS: dict[str, RecordingErrors] = {
+    source: RecordingErrors(
+        **{error: float(rates[column]) for error, rates in _RATES.items()},
+        missing=_MISSING.get(source, {}),
+        **_PLANTED_ROWS.get(source, {}),
+    )
+    for column, source in enumerate(_SOURCES)
+}
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import pandas as pd
 from joinedup.demo import dates as dt
 from joinedup.demo import errors
 from joinedup.demo.population import RESIDENT
-from joinedup.demo.rates import ADULT_SOCIAL_CARE_ERRORS, RULE_RATES, RecordingErrors
+from joinedup.demo.rates import ERRORS, RULE_RATES, RecordingErrors
 from joinedup.demo.sources import render
 from joinedup.demo.sources.base import SourceOutput, SourceSpec, col, describe
 from joinedup.demo.sources.deaths import deceased
@@ -82,7 +82,7 @@ def packages(world: World) -> pd.DataFrame:
 
 
 def build(
-    world: World, out_dir: Path, rules: RecordingErrors = ADULT_SOCIAL_CARE_ERRORS
+    world: World, out_dir: Path, rules: RecordingErrors = ERRORS[NAME]
 ) -> SourceOutput:
     rng = world.rng(NAME)
     pk = packages(world)

@@ -20,7 +20,7 @@ import pandas as pd
 
 from joinedup.demo import dates as dt
 from joinedup.demo.population import RESIDENT
-from joinedup.demo.rates import BLUE_BADGE_ERRORS, RULE_RATES, RecordingErrors
+from joinedup.demo.rates import ERRORS, RULE_RATES, RecordingErrors
 from joinedup.demo.sources import render
 from joinedup.demo.sources.base import SourceOutput, SourceSpec, col, describe
 from joinedup.demo.sources.deaths import deceased
@@ -63,7 +63,7 @@ def holders(world: World) -> pd.DataFrame:
     )
 
 
-def build(world: World, out_dir: Path, rules: RecordingErrors = BLUE_BADGE_ERRORS) -> SourceOutput:
+def build(world: World, out_dir: Path, rules: RecordingErrors = ERRORS[NAME]) -> SourceOutput:
     rng = world.rng(NAME)
     badges = holders(world)
     person = badges["person"].to_numpy()

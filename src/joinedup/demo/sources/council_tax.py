@@ -18,7 +18,7 @@ import pandas as pd
 
 from joinedup.demo import dates as dt
 from joinedup.demo import errors
-from joinedup.demo.rates import COUNCIL_TAX_ERRORS, RecordingErrors
+from joinedup.demo.rates import ERRORS, RecordingErrors
 from joinedup.demo.sources import render
 from joinedup.demo.sources.base import (
     DUPLICATE_KEY,
@@ -54,7 +54,7 @@ IMPOSSIBLE_DOB = "31/02/1980"
 IMPOSSIBLE_START = "31/02/2019"
 
 
-def build(world: World, out_dir: Path, rules: RecordingErrors = COUNCIL_TAX_ERRORS) -> SourceOutput:
+def build(world: World, out_dir: Path, rules: RecordingErrors = ERRORS[NAME]) -> SourceOutput:
     rng = world.rng(NAME)
     acc = world.admin.accounts
     frame = _rows(world, acc, rules, rng)

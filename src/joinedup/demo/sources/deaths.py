@@ -14,7 +14,7 @@ import pandas as pd
 
 from joinedup.demo import dates as dt
 from joinedup.demo import errors
-from joinedup.demo.rates import DEATHS_ERRORS, RecordingErrors
+from joinedup.demo.rates import ERRORS, RecordingErrors
 from joinedup.demo.sources import render
 from joinedup.demo.sources.base import (
     DUPLICATE_KEY,
@@ -40,7 +40,7 @@ def deceased(world: World) -> np.ndarray:
     return idx[np.lexsort((idx, dod[idx]))]
 
 
-def build(world: World, out_dir: Path, rules: RecordingErrors = DEATHS_ERRORS) -> SourceOutput:
+def build(world: World, out_dir: Path, rules: RecordingErrors = ERRORS[NAME]) -> SourceOutput:
     rng = world.rng(NAME)
     person = deceased(world)
     n = len(person)

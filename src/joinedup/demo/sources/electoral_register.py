@@ -18,7 +18,7 @@ import pandas as pd
 from joinedup.demo import dates as dt
 from joinedup.demo import errors
 from joinedup.demo.population import FEMALE
-from joinedup.demo.rates import ELECTORAL_REGISTER_ERRORS, RecordingErrors
+from joinedup.demo.rates import ERRORS, RecordingErrors
 from joinedup.demo.sources import render
 from joinedup.demo.sources.base import SourceOutput, SourceSpec, col, describe
 from joinedup.demo.world import World
@@ -40,7 +40,7 @@ def titles(world: World) -> list[str]:
 
 
 def build(
-    world: World, out_dir: Path, rules: RecordingErrors = ELECTORAL_REGISTER_ERRORS
+    world: World, out_dir: Path, rules: RecordingErrors = ERRORS[NAME]
 ) -> SourceOutput:
     rng = world.rng(NAME)
     entries = _ordered_entries(world)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from joinedup.demo import dates as dt
 from joinedup.demo import errors
-from joinedup.demo.rates import HOUSING_BENEFIT_ERRORS, RecordingErrors
+from joinedup.demo.rates import ERRORS, RecordingErrors
 from joinedup.demo.sources import render
 from joinedup.demo.sources.base import SourceOutput, SourceSpec, col, describe
 from joinedup.demo.sources.benefit_facts import RULE, benefit_facts
@@ -30,7 +30,7 @@ def keys(claim: np.ndarray, role: np.ndarray) -> np.ndarray:
 
 
 def build(
-    world: World, out_dir: Path, rules: RecordingErrors = HOUSING_BENEFIT_ERRORS
+    world: World, out_dir: Path, rules: RecordingErrors = ERRORS[NAME]
 ) -> SourceOutput:
     rng = world.rng(NAME)
     facts = benefit_facts(world)

@@ -13,7 +13,7 @@ import pandas as pd
 
 from joinedup.demo import dates as dt
 from joinedup.demo import errors
-from joinedup.demo.rates import PAYROLL_ERRORS, RecordingErrors
+from joinedup.demo.rates import ERRORS, RecordingErrors
 from joinedup.demo.sources import render
 from joinedup.demo.sources.base import SourceOutput, SourceSpec, col, describe
 from joinedup.demo.sources.benefit_facts import benefit_facts
@@ -23,7 +23,7 @@ NAME = "payroll"
 FILE = "payroll.csv"
 
 
-def build(world: World, out_dir: Path, rules: RecordingErrors = PAYROLL_ERRORS) -> SourceOutput:
+def build(world: World, out_dir: Path, rules: RecordingErrors = ERRORS[NAME]) -> SourceOutput:
     rng = world.rng(NAME)
     staff = benefit_facts(world).payroll
     person = staff["person"].to_numpy()

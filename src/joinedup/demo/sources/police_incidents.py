@@ -23,7 +23,7 @@ import pandas as pd
 
 from joinedup.demo import dates as dt
 from joinedup.demo.population import RESIDENT
-from joinedup.demo.rates import RecordingErrors
+from joinedup.demo.rates import ERRORS
 from joinedup.demo.sources import adult_social_care, benefit_facts, render
 from joinedup.demo.sources.base import SourceOutput, SourceSpec, col, describe
 from joinedup.demo.world import World
@@ -53,9 +53,6 @@ TYPE_P = np.array([0.09, 0.06, 0.12, 0.05, 0.16, 0.1, 0.16, 0.1, 0.1, 0.06])
 VIOLENT = np.array([True, True, True, True, False, False, False, False, False, False])
 ROLES = np.array(["suspect", "victim", "witness", "informant"], dtype=object)
 SUSPECT, VICTIM, WITNESS, INFORMANT = range(4)
-
-# Recording errors: names are typed from what people say at the scene.
-POLICE_ERRORS = RecordingErrors(name_typo=0.02, nickname=0.04, all_caps=0.0)
 
 # Planted involvements of taxi licence holders (shares of holders), see `taxi_licences`.
 HOLDER_SUSPECT = 0.08  # suspect in a domestic or violent incident: the rule's real cases
@@ -282,7 +279,7 @@ def build(world: World, out_dir: Path) -> SourceOutput:
     p = world.pop.people
     who = inc["who"].to_numpy()
     k = len(inc)
-    first, _middle, surname = render.names(world, who, p["sur"].to_numpy()[who], POLICE_ERRORS, rng)
+    first, _middle, surname = render.names(world, who, p["sur"].to_numpy()[who], ERRORS[NAME], rng)
     surname_up = surname.astype(str)
     surname_up = np.char.upper(surname_up.astype("U")).astype(object)
     # Officers estimate ages: within three years either way, or only the decade.

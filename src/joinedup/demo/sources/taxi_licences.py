@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from joinedup.demo import dates as dt
-from joinedup.demo.rates import RecordingErrors
+from joinedup.demo.rates import ERRORS
 from joinedup.demo.sources import render
 from joinedup.demo.sources.base import SourceOutput, SourceSpec, col, describe
 from joinedup.demo.sources.police_incidents import SUSPECT, VIOLENT, holders, incidents
@@ -37,24 +37,13 @@ RULE = "taxi_driver_police_incident"
 LICENCE_YEARS = 3
 KINDS = np.array(["Hackney carriage driver", "Private hire driver", "Dual driver"], dtype=object)
 
-# The licensing system checks identity documents, so names and dates of birth are clean
-# apart from the odd typo; addresses are as the applicant wrote them.
-TAXI_ERRORS = RecordingErrors(
-    name_typo=0.005,
-    nickname=0.01,
-    all_caps=0.3,
-    extra_whitespace=0.01,
-    postcode_no_space=0.05,
-    street_abbreviated=0.2,
-)
-
 
 def build(world: World, out_dir: Path) -> SourceOutput:
     rng = world.rng(NAME)
     person = holders(world)
     n = len(person)
     prop = world.pop.people["last_prop"].to_numpy()[person]
-    f = render.person_fields(world, person, prop, TAXI_ERRORS, rng)
+    f = render.person_fields(world, person, prop, ERRORS[NAME], rng)
     forenames = np.where(f["middle"] != "", f["first"] + " " + f["middle"], f["first"])
     today = world.pop.as_of
     issued = dt.uniform_between(today - dt.years(LICENCE_YEARS) + dt.days(1), today, rng, n)
