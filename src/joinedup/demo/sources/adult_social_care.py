@@ -20,11 +20,10 @@ import pandas as pd
 
 from joinedup.demo import dates as dt
 from joinedup.demo import errors
-from joinedup.demo.population import RESIDENT
 from joinedup.demo.rates import ERRORS, RULE_RATES, RecordingErrors
 from joinedup.demo.sources import render
-from joinedup.demo.sources.base import SourceOutput, SourceSpec, col, describe
-from joinedup.demo.sources.deaths import deceased
+from joinedup.demo.sources.base import DMY, SourceOutput, SourceSpec, col, describe
+from joinedup.demo.sources.service_users import service_users
 from joinedup.demo.world import World
 
 NAME = "adult_social_care"
@@ -42,31 +41,17 @@ def packages(world: World) -> pd.DataFrame:
     """Care packages: person, service, start, end (NaT while running), weekly cost."""
     rng = world.rng(NAME + ":packages")
     r = RULE_RATES
-    p = world.pop.people
-    today = world.pop.as_of
-    age = p["age"].to_numpy()
-    living = np.flatnonzero(p["status"].to_numpy() == RESIDENT)
-    share = np.where(age[living] >= 65, r.care_share_65_plus, r.care_share_adult)
-    share = np.where(age[living] >= 18, share, 0.0)
-    alive = living[rng.random(len(living)) < share]
-    dead = deceased(world)
-    dod = dt.as_days(p["dod"].to_numpy()[dead])
-    adult = dt.age_on(p["dob"].to_numpy()[dead], today) >= 18
-    pick = adult & (rng.random(len(dead)) < r.care_share_dead)
-    dead, dod = dead[pick], dod[pick]
-    person = np.concatenate([alive, dead])
-    ref = np.concatenate([np.full(len(alive), today), dod])
-    start = dt.uniform_between(ref - dt.years(4), ref - dt.days(30), rng)
-    prompt = rng.random(len(dead)) < r.care_ended_at_death
+    users = service_users(world, rng, r.care_share_65_plus, r.care_share_adult, r.care_share_dead)
+    person, dod, dead = users.person, users.dod, users.dead
+    start = dt.uniform_between(users.seen_on - dt.years(4), users.seen_on - dt.days(30), rng)
+    prompt = rng.random(dead) < r.care_ended_at_death
     end_dead = np.where(
         prompt,
-        dod + dt.days(rng.integers(0, 14, len(dead))),
-        np.where(
-            rng.random(len(dead)) < 0.5, dod + dt.days(rng.integers(60, 400, len(dead))), dt.NAT
-        ),
+        dod + dt.days(rng.integers(0, 14, dead)),
+        np.where(rng.random(dead) < 0.5, dod + dt.days(rng.integers(60, 400, dead)), dt.NAT),
     ).astype("datetime64[D]")
-    end_dead = np.where(end_dead > today, dt.NAT, end_dead).astype("datetime64[D]")
-    end = np.concatenate([np.full(len(alive), dt.NAT), end_dead]).astype("datetime64[D]")
+    end_dead = np.where(end_dead > world.pop.as_of, dt.NAT, end_dead).astype("datetime64[D]")
+    end = users.end_dates(end_dead)
     service = rng.integers(0, len(SERVICES), len(person))
     cost = np.round(WEEKLY_COST[service] * rng.uniform(0.6, 1.4, len(person)), 2)
     order = np.lexsort((person, start))
@@ -126,15 +111,12 @@ def _truth(world: World, number: np.ndarray, person: np.ndarray, end: np.ndarray
         ["decoy_ended", "decoy_recent_death", "fraud"],
         "",
     )
-    keep = kind != ""
-    return pd.DataFrame(
-        {"record_id": render.record_ids(NAME, number[keep]), "kind": kind[keep].astype(object)}
-    )
+    return render.truth_rows(NAME, number, kind)
 
 
 def _config(world: World) -> dict:
-    dmy = "%d/%m/%Y"
     return describe(
+        world,
         description=(
             "Adult social care packages from the case management system: client, service, "
             "dates and weekly cost; NHS numbers where known."
@@ -152,18 +134,16 @@ def _config(world: World) -> dict:
         retention="8 years after the last contact",
         refresh="Weekly",
         file=FILE,
-        fmt="csv",
-        as_of=world.as_of.isoformat(),
         columns=[
             col("Package ID", "record_key", checks=["not_null", "unique"], required=True),
             col("Client Name", "full_name", parser="surname_comma_forenames", checks=["not_null"]),
-            col("DOB", "date_of_birth", format=dmy, checks=["valid"]),
+            col("DOB", "date_of_birth", format=DMY, checks=["valid"]),
             col("NHS Number", "nhs_number", checks=["valid"]),
             col("Address", "address", checks=["not_null"]),
             col("Postcode", "postcode", checks=["valid"]),
             col("Service Type", "service_type", type="string", checks=["not_null"]),
-            col("Package Start", "start_date", format=dmy, checks=["not_null", "valid"]),
-            col("Package End", "end_date", format=dmy, checks=["valid"]),
+            col("Package Start", "start_date", format=DMY, checks=["not_null", "valid"]),
+            col("Package End", "end_date", format=DMY, checks=["valid"]),
             col("Weekly Cost", "weekly_cost", type="decimal", checks=["not_null"]),
         ],
     )

@@ -18,6 +18,10 @@ MISSING_KEY = "missing_key"
 MALFORMED_ROW = "malformed_row"
 INVALID_VALUE = "invalid_value"
 
+# Date formats the sources write (strftime patterns for the config's column formats).
+DMY = "%d/%m/%Y"
+ISO = "%Y-%m-%d"
+
 
 @dataclass
 class SourceOutput:
@@ -43,6 +47,7 @@ class SourceSpec:
 
 
 def describe(
+    world: World,
     *,
     description: str,
     owner: str,
@@ -52,8 +57,6 @@ def describe(
     retention: str,
     refresh: str,
     file: str,
-    fmt: str,
-    as_of: str,
     columns: list[dict[str, Any]],
     key: str = "record_key",
     entity: str = "person",
@@ -61,7 +64,8 @@ def describe(
     read: dict[str, Any] | None = None,
     identifying: bool = True,
 ) -> dict[str, Any]:
-    """A source's block of joinedup.yaml, keys in the order an analyst reads them."""
+    """A source's block of joinedup.yaml, keys in the order an analyst reads them; the format
+    is the file's extension and the extract is as of the world's date."""
     block: dict[str, Any] = {
         "description": description,
         "entity": entity,
@@ -73,13 +77,13 @@ def describe(
         "retention": retention,
         "refresh": refresh,
         "file": file,
-        "format": fmt,
+        "format": Path(file).suffix.lstrip("."),
     }
     if read:
         block["read"] = read
     if not identifying:
         block["identifying"] = False
-    block.update({"key": key, "as_of": as_of, "columns": columns})
+    block.update({"key": key, "as_of": world.as_of.isoformat(), "columns": columns})
     return block
 
 

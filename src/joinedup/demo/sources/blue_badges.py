@@ -19,11 +19,10 @@ import numpy as np
 import pandas as pd
 
 from joinedup.demo import dates as dt
-from joinedup.demo.population import RESIDENT
 from joinedup.demo.rates import ERRORS, RULE_RATES, RecordingErrors
 from joinedup.demo.sources import render
-from joinedup.demo.sources.base import SourceOutput, SourceSpec, col, describe
-from joinedup.demo.sources.deaths import deceased
+from joinedup.demo.sources.base import DMY, SourceOutput, SourceSpec, col, describe
+from joinedup.demo.sources.service_users import service_users
 from joinedup.demo.world import World
 
 NAME = "blue_badges"
@@ -37,26 +36,18 @@ def holders(world: World) -> pd.DataFrame:
     """Who holds (or held) a badge: person, issue date, cancellation date (NaT if none)."""
     rng = world.rng(NAME + ":holders")
     r = RULE_RATES
-    p = world.pop.people
-    today = world.pop.as_of
-    age = p["age"].to_numpy()
-    living = np.flatnonzero(p["status"].to_numpy() == RESIDENT)
-    share = np.where(age[living] >= 65, r.badge_share_65_plus, r.badge_share_adult)
-    share = np.where(age[living] >= 18, share, 0.0)
-    alive = living[rng.random(len(living)) < share]
-    dead = deceased(world)
-    dod = dt.as_days(p["dod"].to_numpy()[dead])
-    adult = dt.age_on(p["dob"].to_numpy()[dead], today) >= 18
-    pick = adult & (rng.random(len(dead)) < r.badge_share_dead)
-    dead, dod = dead[pick], dod[pick]
-    person = np.concatenate([alive, dead])
-    ref = np.concatenate([np.full(len(alive), today), dod])
-    issued = dt.uniform_between(ref - dt.years(BADGE_YEARS) + dt.days(1), ref - dt.days(7), rng)
-    cancel_on = dod + dt.days(rng.integers(5, 150, len(dead)))
-    cancelled = (rng.random(len(dead)) < r.badge_cancelled_after_death) & (cancel_on <= today)
-    cancel = np.concatenate(
-        [np.full(len(alive), dt.NAT), np.where(cancelled, cancel_on, dt.NAT)]
-    ).astype("datetime64[D]")
+    users = service_users(
+        world, rng, r.badge_share_65_plus, r.badge_share_adult, r.badge_share_dead
+    )
+    person, seen_on = users.person, users.seen_on
+    issued = dt.uniform_between(
+        seen_on - dt.years(BADGE_YEARS) + dt.days(1), seen_on - dt.days(7), rng
+    )
+    cancel_on = users.dod + dt.days(rng.integers(5, 150, users.dead))
+    cancelled = (rng.random(users.dead) < r.badge_cancelled_after_death) & (
+        cancel_on <= world.pop.as_of
+    )
+    cancel = users.end_dates(np.where(cancelled, cancel_on, dt.NAT))
     order = np.lexsort((person, issued))
     return pd.DataFrame(
         {"person": person[order], "issued": issued[order], "cancelled": cancel[order]}
@@ -118,15 +109,12 @@ def _truth(
         ["decoy_cancelled", "decoy_expired", "decoy_recent_death", "fraud"],
         "",
     )
-    keep = kind != ""
-    return pd.DataFrame(
-        {"record_id": render.record_ids(NAME, number[keep]), "kind": kind[keep].astype(object)}
-    )
+    return render.truth_rows(NAME, number, kind)
 
 
 def _config(world: World) -> dict:
-    dmy = "%d/%m/%Y"
     return describe(
+        world,
         description=(
             "Blue badges (disabled persons' parking badges) issued by the council: holder, "
             "address, issue and expiry dates, and cancellations."
@@ -143,19 +131,17 @@ def _config(world: World) -> dict:
         retention="Life of the badge plus 6 years",
         refresh="Weekly",
         file=FILE,
-        fmt="csv",
-        as_of=world.as_of.isoformat(),
         columns=[
             col("Badge Number", "record_key", checks=["not_null", "unique"], required=True),
             col("Surname", "surname", checks=["not_null"]),
             col("Forenames", "first_name", checks=["not_null"]),
-            col("Date of Birth", "date_of_birth", format=dmy, checks=["valid"]),
+            col("Date of Birth", "date_of_birth", format=DMY, checks=["valid"]),
             col("Address", "address", checks=["not_null"]),
             col("Postcode", "postcode", checks=["valid"]),
-            col("Issue Date", "start_date", format=dmy, checks=["not_null", "valid"]),
-            col("Expiry Date", "expiry_date", type="date", format=dmy, checks=["valid"]),
+            col("Issue Date", "start_date", format=DMY, checks=["not_null", "valid"]),
+            col("Expiry Date", "expiry_date", type="date", format=DMY, checks=["valid"]),
             col("Badge Status", "badge_status", type="string"),
-            col("Cancelled Date", "end_date", format=dmy, checks=["valid"]),
+            col("Cancelled Date", "end_date", format=DMY, checks=["valid"]),
             col("Cancellation Reason", "cancellation_reason", type="string"),
         ],
     )

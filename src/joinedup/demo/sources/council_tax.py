@@ -21,6 +21,7 @@ from joinedup.demo import errors
 from joinedup.demo.rates import ERRORS, RecordingErrors
 from joinedup.demo.sources import render
 from joinedup.demo.sources.base import (
+    DMY,
     DUPLICATE_KEY,
     INVALID_VALUE,
     MALFORMED_ROW,
@@ -200,8 +201,8 @@ def _bad_rows(
 
 
 def _config(world: World) -> dict:
-    dmy = "%d/%m/%Y"
     return describe(
+        world,
         description=(
             "Council tax accounts from the revenues system: the lead liable person at each "
             "dwelling, liability dates, band and discounts, current and ended accounts."
@@ -221,9 +222,7 @@ def _config(world: World) -> dict:
         retention="Current financial year plus 6 years after the account closes",
         refresh="Weekly",
         file=FILE,
-        fmt="csv",
         read={"encoding": ENCODING},
-        as_of=world.as_of.isoformat(),
         columns=[
             col("Account Ref", "record_key", checks=["not_null", "unique"], required=True),
             col(
@@ -232,7 +231,7 @@ def _config(world: World) -> dict:
                 parser="surname_comma_forenames",
                 checks=["not_null"],
             ),
-            col("Liable DOB", "date_of_birth", format=dmy, checks=["valid"]),
+            col("Liable DOB", "date_of_birth", format=DMY, checks=["valid"]),
             col("Property Ref", "uprn", checks=["valid"]),
             col("Property Address", "address", checks=["not_null"]),
             col("Postcode", "postcode", checks=["valid"]),
@@ -241,11 +240,11 @@ def _config(world: World) -> dict:
             col(
                 "Liability Start",
                 "start_date",
-                format=dmy,
+                format=DMY,
                 checks=["not_null", "valid"],
                 required=True,
             ),
-            col("Liability End", "end_date", format=dmy, checks=["valid"]),
+            col("Liability End", "end_date", format=DMY, checks=["valid"]),
             col("Email", "email", checks=["valid"]),
             col("Phone", "phone", checks=["valid"]),
         ],

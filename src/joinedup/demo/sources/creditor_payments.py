@@ -21,7 +21,7 @@ import pandas as pd
 from joinedup.demo import dates as dt
 from joinedup.demo.rates import RULE_RATES
 from joinedup.demo.sources import render
-from joinedup.demo.sources.base import SourceOutput, SourceSpec, col, describe
+from joinedup.demo.sources.base import DMY, SourceOutput, SourceSpec, col, describe
 from joinedup.demo.vocab import load_names
 from joinedup.demo.world import World
 
@@ -170,17 +170,13 @@ def build(world: World, out_dir: Path) -> SourceOutput:
     path = out_dir / FILE
     frame.to_csv(path, index=False, lineterminator="\n")
     records = pd.DataFrame({"record_key": ref, "person": -1, "prop": -1})  # no place
-    kind = kind[order]
-    keep = kind != ""
-    truth = pd.DataFrame(
-        {"record_id": render.record_ids(NAME, ref[keep]), "kind": kind[keep].astype(object)}
-    )
+    truth = render.truth_rows(NAME, ref, kind[order])
     return SourceOutput(NAME, path, len(frame), records, config=_config(world), truth={RULE: truth})
 
 
 def _config(world: World) -> dict:
-    dmy = "%d/%m/%Y"
     return describe(
+        world,
         description=(
             "Payments to suppliers from the finance system's accounts payable module, one row "
             "per payment, for the last twelve months."
@@ -198,15 +194,13 @@ def _config(world: World) -> dict:
         retention="Current financial year plus 6 years",
         refresh="Weekly",
         file=FILE,
-        fmt="csv",
-        as_of=world.as_of.isoformat(),
         columns=[
             col("Payment Ref", "record_key", checks=["not_null", "unique"], required=True),
             col("Supplier No", "supplier_no", type="string", checks=["not_null"]),
             col("Supplier Name", "supplier_name", type="string", checks=["not_null"]),
             col("Invoice No", "invoice_no", type="string", checks=["not_null"]),
-            col("Invoice Date", "invoice_date", type="date", format=dmy, checks=["valid"]),
-            col("Payment Date", "payment_date", type="date", format=dmy, checks=["valid"]),
+            col("Invoice Date", "invoice_date", type="date", format=DMY, checks=["valid"]),
+            col("Payment Date", "payment_date", type="date", format=DMY, checks=["valid"]),
             col("Amount", "amount", type="decimal", checks=["not_null"]),
             col("Cost Centre", "cost_centre", type="string"),
         ],

@@ -18,6 +18,7 @@ from joinedup.demo.rates import ERRORS, RecordingErrors
 from joinedup.demo.sources import render
 from joinedup.demo.sources.base import (
     DUPLICATE_KEY,
+    ISO,
     SourceOutput,
     SourceSpec,
     col,
@@ -60,18 +61,7 @@ def build(world: World, out_dir: Path, rules: RecordingErrors = ERRORS[NAME]) ->
     first, middle, surname = render.names(world, person, sur_codes, rules, rng)
     forenames = np.where(middle != "", first + " " + middle, first).astype(object)
     dob = errors.transpose_day_month(p["dob"].to_numpy()[person], rules.dob_transposed, rng)
-    address = world.addresses.one_line(
-        prop, errors.chance(rng, n, rules.street_abbreviated), rng.random(n) < 0.5
-    )
-    address = errors.address_slips(address, world.addresses.is_flat[prop], rules, rng)
-    postcode = errors.postcodes(
-        world.places.props["postcode"].to_numpy(dtype=object)[prop],
-        rules.postcode_no_space,
-        rules.postcode_lowercase,
-        rules.postcode_wrong_letter,
-        rng,
-        transposed=rules.postcode_transposed,
-    )
+    address, postcode = render.address_and_postcode(world, prop, rules, rng, locality_share=0.5)
     nhs = render.nhs_display(p["nhs"].to_numpy(dtype=object)[person], rng)
     missing = rules.missing
     frame = pd.DataFrame(
@@ -101,8 +91,8 @@ def build(world: World, out_dir: Path, rules: RecordingErrors = ERRORS[NAME]) ->
 
 
 def _config(world: World) -> dict:
-    iso = "%Y-%m-%d"
     return describe(
+        world,
         description=(
             "Deaths registered in the district over the last three years, as notified to the "
             "council by the registration service and Tell Us Once."
@@ -120,17 +110,15 @@ def _config(world: World) -> dict:
         retention="2 years after the services it updates have been told",
         refresh="Weekly",
         file=FILE,
-        fmt="csv",
-        as_of=world.as_of.isoformat(),
         columns=[
             col("Registration No", "record_key", checks=["not_null", "unique"], required=True),
             col("Deceased Surname", "surname", checks=["not_null"]),
             col("Deceased Forenames", "first_name", checks=["not_null"]),
-            col("Date of Birth", "date_of_birth", format=iso, checks=["valid"]),
+            col("Date of Birth", "date_of_birth", format=ISO, checks=["valid"]),
             col(
                 "Date of Death",
                 "date_of_death",
-                format=iso,
+                format=ISO,
                 checks=["not_null", "valid"],
                 required=True,
             ),

@@ -146,6 +146,7 @@ def _last_publication(as_of) -> pd.Timestamp:
 
 def _config(world: World, header_row: int) -> dict:
     return describe(
+        world,
         description=(
             "The full register of electors from the electoral management system, with "
             "attainers and monthly alterations; no UPRN and no date of birth."
@@ -171,9 +172,7 @@ def _config(world: World, header_row: int) -> dict:
         retention="As the ERO's retention schedule sets; superseded registers are not matched",
         refresh="Monthly (alterations), annually after the canvass (1 December)",
         file=FILE,
-        fmt="xlsx",
         read={"sheet": SHEET, "header_row": header_row},
-        as_of=world.as_of.isoformat(),
         columns=[
             col("Elector Number", "record_key", checks=["not_null", "unique"], required=True),
             col("Title", "title"),

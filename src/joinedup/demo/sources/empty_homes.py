@@ -23,7 +23,7 @@ import pandas as pd
 from joinedup.demo import dates as dt
 from joinedup.demo.population import HH_CURRENT
 from joinedup.demo.sources import render
-from joinedup.demo.sources.base import SourceOutput, SourceSpec, col, describe
+from joinedup.demo.sources.base import DMY, SourceOutput, SourceSpec, col, describe
 from joinedup.demo.world import World
 
 NAME = "empty_homes"
@@ -94,8 +94,8 @@ def build(world: World, out_dir: Path) -> SourceOutput:
 
 
 def _config(world: World) -> dict:
-    dmy = "%d/%m/%Y"
     return describe(
+        world,
         description=(
             "Council tax exemptions and discounts for empty homes: property, class and the "
             "award's dates."
@@ -112,16 +112,14 @@ def _config(world: World) -> dict:
         retention="6 years after the award ends",
         refresh="Weekly",
         file=FILE,
-        fmt="csv",
-        as_of=world.as_of.isoformat(),
         columns=[
             col("Award Ref", "record_key", checks=["not_null", "unique"], required=True),
             col("UPRN", "uprn", checks=["not_null", "valid"]),
             col("Property Address", "address", checks=["not_null"]),
             col("Postcode", "postcode", checks=["valid"]),
             col("Exemption", "exemption_class", type="string", checks=["not_null"]),
-            col("Award Start", "award_start", type="date", format=dmy, checks=["valid"]),
-            col("Award End", "award_end", type="date", format=dmy, checks=["valid"]),
+            col("Award Start", "award_start", type="date", format=DMY, checks=["valid"]),
+            col("Award End", "award_end", type="date", format=DMY, checks=["valid"]),
         ],
     )
 

@@ -46,6 +46,7 @@ def build(world: World, out_dir: Path) -> SourceOutput:
 
 def _config(world: World) -> dict:
     return describe(
+        world,
         description=(
             "Extract of the local land and property gazetteer (BS 7666): every addressable "
             "property in the district with its UPRN, parent shell and classification."
@@ -66,9 +67,7 @@ def _config(world: World) -> dict:
         retention="Permanent: retired addresses are kept as historical (logical status 8)",
         refresh="Daily",
         file=FILE,
-        fmt="csv",
         key="uprn",
-        as_of=world.as_of.isoformat(),
         columns=[
             col("UPRN", "uprn", checks=["not_null", "unique", "valid"], required=True),
             col("PARENT_UPRN", "parent_uprn", checks=["valid"]),

@@ -25,7 +25,7 @@ from joinedup.demo import dates as dt
 from joinedup.demo.population import HH_CURRENT, SHARERS
 from joinedup.demo.rates import RULE_RATES
 from joinedup.demo.sources import render
-from joinedup.demo.sources.base import SourceOutput, SourceSpec, col, describe
+from joinedup.demo.sources.base import DMY, SourceOutput, SourceSpec, col, describe
 from joinedup.demo.vocab import load_names
 from joinedup.demo.world import World
 
@@ -113,8 +113,8 @@ def build(world: World, out_dir: Path) -> SourceOutput:
 
 
 def _config(world: World) -> dict:
-    dmy = "%d/%m/%Y"
     return describe(
+        world,
         description=(
             "The register of licensed houses in multiple occupation: property, licence "
             "holder, type, permitted occupiers and licence dates."
@@ -132,8 +132,6 @@ def _config(world: World) -> dict:
         retention="Licence expiry plus 6 years",
         refresh="Weekly",
         file=FILE,
-        fmt="csv",
-        as_of=world.as_of.isoformat(),
         columns=[
             col("Licence Number", "record_key", checks=["not_null", "unique"], required=True),
             col("UPRN", "uprn", checks=["not_null", "valid"]),
@@ -142,8 +140,8 @@ def _config(world: World) -> dict:
             col("Licence Holder", "licence_holder", type="string"),
             col("Licence Type", "licence_type", type="string"),
             col("Max Occupiers", "max_occupiers", type="integer"),
-            col("Issue Date", "start_date", format=dmy, checks=["valid"]),
-            col("Expiry Date", "expiry_date", type="date", format=dmy, checks=["valid"]),
+            col("Issue Date", "start_date", format=DMY, checks=["valid"]),
+            col("Expiry Date", "expiry_date", type="date", format=DMY, checks=["valid"]),
         ],
     )
 

@@ -17,7 +17,7 @@ from joinedup.demo import dates as dt
 from joinedup.demo import errors
 from joinedup.demo.rates import ERRORS, RecordingErrors
 from joinedup.demo.sources import render
-from joinedup.demo.sources.base import SourceOutput, SourceSpec, col, describe
+from joinedup.demo.sources.base import DMY, SourceOutput, SourceSpec, col, describe
 from joinedup.demo.sources.benefit_facts import RULE, benefit_facts
 from joinedup.demo.world import World
 
@@ -80,8 +80,8 @@ def build(
 
 
 def _config(world: World) -> dict:
-    dmy = "%d/%m/%Y"
     return describe(
+        world,
         description=(
             "Housing benefit claims from the benefits system: one row for the claimant and one "
             "for any partner, with the claim's dates, weekly award and declared earnings."
@@ -98,19 +98,17 @@ def _config(world: World) -> dict:
         retention="Claim end plus 6 years",
         refresh="Weekly",
         file=FILE,
-        fmt="csv",
-        as_of=world.as_of.isoformat(),
         columns=[
             col("Claim Ref", "claim_ref", type="string", checks=["not_null"]),
             col("Person Ref", "record_key", checks=["not_null", "unique"], required=True),
             col("Role", "claim_role", type="string", checks=["not_null"]),
             col("Name", "full_name", parser="forenames_surname", checks=["not_null"]),
-            col("DOB", "date_of_birth", format=dmy, checks=["valid"]),
+            col("DOB", "date_of_birth", format=DMY, checks=["valid"]),
             col("NI Number", "ni_number", checks=["valid"]),
             col("Address", "address", checks=["not_null"]),
             col("Postcode", "postcode", checks=["valid"]),
-            col("Claim Start", "start_date", format=dmy, checks=["not_null", "valid"]),
-            col("Claim End", "end_date", format=dmy, checks=["valid"]),
+            col("Claim Start", "start_date", format=DMY, checks=["not_null", "valid"]),
+            col("Claim End", "end_date", format=DMY, checks=["valid"]),
             col("Weekly Award", "weekly_award", type="decimal", checks=["not_null"]),
             col("Declared Weekly Earnings", "declared_weekly_earnings", type="decimal"),
         ],

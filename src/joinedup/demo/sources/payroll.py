@@ -15,7 +15,7 @@ from joinedup.demo import dates as dt
 from joinedup.demo import errors
 from joinedup.demo.rates import ERRORS, RecordingErrors
 from joinedup.demo.sources import render
-from joinedup.demo.sources.base import SourceOutput, SourceSpec, col, describe
+from joinedup.demo.sources.base import ISO, SourceOutput, SourceSpec, col, describe
 from joinedup.demo.sources.benefit_facts import benefit_facts
 from joinedup.demo.world import World
 
@@ -56,8 +56,8 @@ def build(world: World, out_dir: Path, rules: RecordingErrors = ERRORS[NAME]) ->
 
 
 def _config(world: World) -> dict:
-    iso = "%Y-%m-%d"
     return describe(
+        world,
         description="The council's payroll: employees and leavers, with monthly gross pay.",
         owner="Head of HR",
         steward="Payroll Manager",
@@ -70,19 +70,17 @@ def _config(world: World) -> dict:
         retention="Leaving date plus 6 years",
         refresh="Monthly",
         file=FILE,
-        fmt="csv",
-        as_of=world.as_of.isoformat(),
         columns=[
             col("Employee No", "record_key", checks=["not_null", "unique"], required=True),
             col("Surname", "surname", checks=["not_null"]),
             col("First Name", "first_name", checks=["not_null"]),
             col("Middle Names", "middle_names"),
-            col("Date of Birth", "date_of_birth", format=iso, checks=["valid"]),
+            col("Date of Birth", "date_of_birth", format=ISO, checks=["valid"]),
             col("NI Number", "ni_number", checks=["valid"]),
             col("Home Address", "address"),
             col("Home Postcode", "postcode", checks=["valid"]),
-            col("Start Date", "start_date", format=iso, checks=["not_null", "valid"]),
-            col("Leaving Date", "end_date", format=iso, checks=["valid"]),
+            col("Start Date", "start_date", format=ISO, checks=["not_null", "valid"]),
+            col("Leaving Date", "end_date", format=ISO, checks=["valid"]),
             col("Monthly Gross Pay", "monthly_gross_pay", type="decimal", checks=["not_null"]),
         ],
     )

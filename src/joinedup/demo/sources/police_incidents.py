@@ -25,7 +25,7 @@ from joinedup.demo import dates as dt
 from joinedup.demo.population import RESIDENT
 from joinedup.demo.rates import ERRORS
 from joinedup.demo.sources import adult_social_care, benefit_facts, render
-from joinedup.demo.sources.base import SourceOutput, SourceSpec, col, describe
+from joinedup.demo.sources.base import DMY, SourceOutput, SourceSpec, col, describe
 from joinedup.demo.world import World
 
 NAME = "police_incidents"
@@ -324,8 +324,8 @@ def build(world: World, out_dir: Path) -> SourceOutput:
 
 
 def _config(world: World) -> dict:
-    dmy = "%d/%m/%Y"
     return describe(
+        world,
         identifying=False,
         description=(
             "Police incidents shared with the council: one row per person named in an "
@@ -345,12 +345,10 @@ def _config(world: World) -> dict:
         retention="6 years after the incident",
         refresh="Monthly",
         file=FILE,
-        fmt="csv",
-        as_of=world.as_of.isoformat(),
         columns=[
             col("Person Ref", "record_key", checks=["not_null", "unique"], required=True),
             col("Incident Ref", "incident_ref", type="string", checks=["not_null"]),
-            col("Reported", "incident_date", type="date", format=dmy, checks=["valid"]),
+            col("Reported", "incident_date", type="date", format=DMY, checks=["valid"]),
             col("Incident Type", "incident_type", type="string", checks=["not_null"]),
             col("Location", "location", type="string"),
             col("Persons Involved", "persons_involved", type="string"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from joinedup.demo import errors
 from joinedup.demo.rates import RecordingErrors
@@ -77,6 +78,31 @@ def _slice(text: np.ndarray, lo: int, hi: int) -> np.ndarray:
     return np.ascontiguousarray(chars).view(f"U{hi - lo}").ravel()
 
 
+def address_and_postcode(
+    world: World,
+    prop: np.ndarray,
+    rules: RecordingErrors,
+    rng: np.random.Generator,
+    locality_share: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """A property's one-line address (with the locality in `locality_share` of rows) and
+    postcode, as the source records them, with its abbreviations and slips."""
+    n = len(prop)
+    address = world.addresses.one_line(
+        prop, errors.chance(rng, n, rules.street_abbreviated), rng.random(n) < locality_share
+    )
+    address = errors.address_slips(address, world.addresses.is_flat[prop], rules, rng)
+    postcode = errors.postcodes(
+        world.places.props["postcode"].to_numpy(dtype=object)[prop],
+        rules.postcode_no_space,
+        rules.postcode_lowercase,
+        rules.postcode_wrong_letter,
+        rng,
+        transposed=rules.postcode_transposed,
+    )
+    return address, postcode
+
+
 def person_fields(
     world: World,
     person: np.ndarray,
@@ -95,18 +121,7 @@ def person_fields(
     first, surname = swap(first, surname, rules.names_swapped, rng)
     caps = errors.chance(rng, n, rules.all_caps)
     dob = errors.transpose_day_month(p["dob"].to_numpy()[person], rules.dob_transposed, rng)
-    address = world.addresses.one_line(
-        prop, errors.chance(rng, n, rules.street_abbreviated), rng.random(n) < 0.6
-    )
-    address = errors.address_slips(address, world.addresses.is_flat[prop], rules, rng)
-    postcode = errors.postcodes(
-        world.places.props["postcode"].to_numpy(dtype=object)[prop],
-        rules.postcode_no_space,
-        rules.postcode_lowercase,
-        rules.postcode_wrong_letter,
-        rng,
-        transposed=rules.postcode_transposed,
-    )
+    address, postcode = address_and_postcode(world, prop, rules, rng, locality_share=0.6)
     return {
         "first": errors.upper_where(first, caps),
         "middle": middle,
@@ -123,3 +138,12 @@ def person_fields(
 def record_ids(source: str, keys: np.ndarray) -> np.ndarray:
     """The hub's record id for each row key: '<source>:<record_key>'."""
     return (source + ":" + keys.astype(str).astype(object)).astype(object)
+
+
+def truth_rows(source: str, keys: np.ndarray, kind: np.ndarray) -> pd.DataFrame:
+    """A rule's truth file: record id and kind of each row whose kind is set ('' = neither a
+    case nor a look-alike)."""
+    keep = kind != ""
+    return pd.DataFrame(
+        {"record_id": record_ids(source, keys[keep]), "kind": kind[keep].astype(object)}
+    )

@@ -27,7 +27,7 @@ import pandas as pd
 from joinedup.demo import dates as dt
 from joinedup.demo.rates import ERRORS
 from joinedup.demo.sources import render
-from joinedup.demo.sources.base import SourceOutput, SourceSpec, col, describe
+from joinedup.demo.sources.base import DMY, SourceOutput, SourceSpec, col, describe
 from joinedup.demo.sources.police_incidents import SUSPECT, VIOLENT, holders, incidents
 from joinedup.demo.world import World
 
@@ -81,15 +81,12 @@ def _truth(world: World, number: np.ndarray, person: np.ndarray) -> pd.DataFrame
     label = pd.Series(planted["planted"].to_numpy(), index=planted["holder"].to_numpy())
     label = label[~label.index.duplicated()]
     kind = np.where(real, "fraud", label.reindex(person).fillna("").to_numpy())
-    keep = kind != ""
-    return pd.DataFrame(
-        {"record_id": render.record_ids(NAME, number[keep]), "kind": kind[keep].astype(object)}
-    )
+    return render.truth_rows(NAME, number, kind)
 
 
 def _config(world: World) -> dict:
-    dmy = "%d/%m/%Y"
     return describe(
+        world,
         description=(
             "Taxi and private hire driver licences: the holder, date of birth, home address "
             "and the licence's dates."
@@ -106,18 +103,16 @@ def _config(world: World) -> dict:
         retention="6 years after the licence ends",
         refresh="Weekly",
         file=FILE,
-        fmt="csv",
-        as_of=world.as_of.isoformat(),
         columns=[
             col("Licence No", "record_key", checks=["not_null", "unique"], required=True),
             col("Licence Type", "licence_type", type="string", checks=["not_null"]),
             col("Surname", "surname", checks=["not_null"]),
             col("Forenames", "first_name", checks=["not_null"]),
-            col("Date of Birth", "date_of_birth", format=dmy, checks=["not_null", "valid"]),
+            col("Date of Birth", "date_of_birth", format=DMY, checks=["not_null", "valid"]),
             col("Home Address", "address", checks=["not_null"]),
             col("Postcode", "postcode", checks=["valid"]),
-            col("Issued", "issue_date", type="date", format=dmy, checks=["valid"]),
-            col("Expires", "expiry_date", type="date", format=dmy, checks=["valid"]),
+            col("Issued", "issue_date", type="date", format=DMY, checks=["valid"]),
+            col("Expires", "expiry_date", type="date", format=DMY, checks=["valid"]),
         ],
     )
 
