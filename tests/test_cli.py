@@ -23,8 +23,8 @@ def test_demo_data_writes_a_council_with_truth(tmp_path: Path) -> None:
 
 
 def test_demo_generates_runs_and_measures_without_serving(tmp_path: Path) -> None:
-    """What the README's first command does, short of serving: the run inside it is called
-    as a function, so every option of `run` must have a plain default there."""
+    """What the README's first command does, short of serving: the run inside it goes
+    through `run_pipeline`, the plain function behind `joinedup run`."""
     folder = tmp_path / "demo"
     result = runner.invoke(
         app, ["demo", "--dir", str(folder), "--people", "200", "--no-serve"]

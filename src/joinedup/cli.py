@@ -125,6 +125,12 @@ def run(
     ),
 ) -> None:
     """Run ingest, quality, address matching, person linking and the rules."""
+    run_pipeline(config, model_version)
+
+
+def run_pipeline(config: Path, model_version: int | None = None) -> None:
+    """What `joinedup run` does, as a plain function that `joinedup demo` calls too (a Typer
+    command called directly would get its option objects as defaults)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from joinedup.ingest.pipeline import IngestError
@@ -274,56 +280,52 @@ PseudonymiseOption = typer.Option(
 OutOption = typer.Option(..., "--out", help="CSV file to write")
 
 
-@export_app.command("entities")
-def export_entities(
-    config: Path = ConfigOption,
-    output: Path = OutOption,
-    purpose: str = PurposeOption,
-    pseudonymise: bool = PseudonymiseOption,
-) -> None:
-    """One row per record: source, record key, entity id, UPRN."""
-    _export(config, output, purpose, "entities", ("record_key", "entity_id", "uprn"), pseudonymise)
+# The personal-data exports, in the order `joinedup export --help` lists them: what each
+# writes, and the fields the gate is asked about.
+_EXPORTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "entities": (
+        "One row per record: source, record key, entity id, UPRN.",
+        ("record_key", "entity_id", "uprn"),
+    ),
+    "addresses": (
+        "One row per record with an address: source, record key, address, UPRN, status, "
+        "method, score.",
+        ("record_key", "address", "postcode", "uprn"),
+    ),
+    "stale": (
+        "One row per stale data alert: source, record key, what is stale, who knows better.",
+        ("record_key", "entity_id", "uprn"),
+    ),
+    "matches": (
+        "One row per match: rule, match id, records, entities, score, value, case status.",
+        ("record_key", "entity_id", "uprn"),
+    ),
+}
 
 
-@export_app.command("addresses")
-def export_addresses(
-    config: Path = ConfigOption,
-    output: Path = OutOption,
-    purpose: str = PurposeOption,
-    pseudonymise: bool = PseudonymiseOption,
-) -> None:
-    """One row per record with an address: source, record key, address, UPRN, status,
-    method, score."""
-    fields = ("record_key", "address", "postcode", "uprn")
-    _export(config, output, purpose, "addresses", fields, pseudonymise)
+def _add_export_command(kind: str, summary: str, fields: tuple[str, ...]) -> None:
+    """Register `joinedup export KIND`; every such export takes the same options."""
+
+    def command(
+        config: Path = ConfigOption,
+        output: Path = OutOption,
+        purpose: str = PurposeOption,
+        pseudonymise: bool = PseudonymiseOption,
+    ) -> None:
+        _export(config, output, purpose, kind, fields, pseudonymise)
+
+    command.__doc__ = summary
+    export_app.command(kind)(command)
 
 
-@export_app.command("stale")
-def export_stale(
-    config: Path = ConfigOption,
-    output: Path = OutOption,
-    purpose: str = PurposeOption,
-    pseudonymise: bool = PseudonymiseOption,
-) -> None:
-    """One row per stale data alert: source, record key, what is stale, who knows better."""
-    _export(config, output, purpose, "stale", ("record_key", "entity_id", "uprn"), pseudonymise)
-
-
-@export_app.command("matches")
-def export_matches(
-    config: Path = ConfigOption,
-    output: Path = OutOption,
-    purpose: str = PurposeOption,
-    pseudonymise: bool = PseudonymiseOption,
-) -> None:
-    """One row per match: rule, match id, records, entities, score, value, case status."""
-    _export(config, output, purpose, "matches", ("record_key", "entity_id", "uprn"), pseudonymise)
+for _kind, (_summary, _fields) in _EXPORTS.items():
+    _add_export_command(_kind, _summary, _fields)
 
 
 @export_app.command("cases")
 def export_cases(
     config: Path = ConfigOption,
-    output: Path = typer.Option(..., "--out", help="CSV file to write"),
+    output: Path = OutOption,
     purpose: str = typer.Option(
         "fraud_investigation", "--purpose", help="why: fraud_investigation or error_correction"
     ),
@@ -400,7 +402,7 @@ def demo(
     with console.status("generating the synthetic council") as status:
         generate(folder, people=people, seed=seed, progress=status.update)
     config = folder / "joinedup.yaml"
-    run(config, model_version=None)
+    run_pipeline(config)
     hub = _open_hub(config)
     result = run_evaluation(hub, folder / "truth")
     out.print("measured against the truth:")
