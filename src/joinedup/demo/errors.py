@@ -71,31 +71,24 @@ def extra_whitespace(values: np.ndarray, rate: float, rng: np.random.Generator) 
     return out
 
 
-def postcodes(
-    values: np.ndarray,
-    no_space: float,
-    lower: float,
-    wrong_letter: float,
-    rng: np.random.Generator,
-    transposed: float = 0.0,
-) -> np.ndarray:
+def postcodes(values: np.ndarray, rules: RecordingErrors, rng: np.random.Generator) -> np.ndarray:
     """'JD1 2AB' as typed: 'JD12AB', 'jd1 2ab', the last letter wrong ('JD1 2AD'), or the
     inward letters swapped ('JD1 2BA'; drawn from a child of `rng`, so adding it changed
     no other draw)."""
     n = len(values)
     out = values.copy()
-    wrong = np.flatnonzero(chance(rng, n, wrong_letter) & (values != ""))
+    wrong = np.flatnonzero(chance(rng, n, rules.postcode_wrong_letter) & (values != ""))
     if len(wrong):
         head = pd.Series(values[wrong], dtype=object).str[:-1].to_numpy(dtype=object)
         out[wrong] = head + _INWARD[rng.integers(0, len(_INWARD), len(wrong))]
-    swap = np.flatnonzero(chance(rng.spawn(1)[0], n, transposed) & (values != ""))
+    swap = np.flatnonzero(chance(rng.spawn(1)[0], n, rules.postcode_transposed) & (values != ""))
     if len(swap):
         text = pd.Series(out[swap], dtype=object)
         out[swap] = (text.str[:-2] + text.str[-1] + text.str[-2]).to_numpy(dtype=object)
-    squash = np.flatnonzero(chance(rng, n, no_space))
+    squash = np.flatnonzero(chance(rng, n, rules.postcode_no_space))
     if len(squash):
         out[squash] = np.char.replace(out[squash].astype(str), " ", "").astype(object)
-    low = np.flatnonzero(chance(rng, n, lower))
+    low = np.flatnonzero(chance(rng, n, rules.postcode_lowercase))
     if len(low):
         out[low] = np.char.lower(out[low].astype(str)).astype(object)
     return out

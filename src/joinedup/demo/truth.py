@@ -24,7 +24,7 @@ import pandas as pd
 from joinedup.demo import dates as dt
 from joinedup.demo.admin import CURRENT, DEAD, STALE_ADDRESS
 from joinedup.demo.population import DIED, MOVED_AWAY, RESIDENT
-from joinedup.demo.sources.base import SourceOutput
+from joinedup.demo.sources.base import SourceOutput, write_csv
 from joinedup.demo.vocab import load_names
 from joinedup.demo.world import World
 
@@ -163,7 +163,7 @@ def write_truth(world: World, outputs: list[SourceOutput], truth_dir: Path) -> d
                 }
             )
         )
-    pd.concat(records, ignore_index=True).to_csv(paths["records"], index=False, lineterminator="\n")
+    write_csv(pd.concat(records, ignore_index=True), paths["records"])
 
     quarantine = [
         pd.DataFrame(
@@ -183,22 +183,21 @@ def write_truth(world: World, outputs: list[SourceOutput], truth_dir: Path) -> d
         if quarantine
         else pd.DataFrame(columns=["source", "row_number", "reason"])
     )
-    q.sort_values(["source", "row_number"], kind="stable").to_csv(
-        paths["quarantine"], index=False, lineterminator="\n"
-    )
+    write_csv(q.sort_values(["source", "row_number"], kind="stable"), paths["quarantine"])
 
-    _people_frame(world, ids).to_csv(paths["people"], index=False, lineterminator="\n")
+    write_csv(_people_frame(world, ids), paths["people"])
     res = world.pop.residences
-    pd.DataFrame(
+    addresses = pd.DataFrame(
         {
             "person_id": ids[res["person"].to_numpy()],
             "uprn": uprn[res["prop"].to_numpy()],
             "start_date": dt.fmt(res["start"].to_numpy(), "iso"),
             "end_date": dt.fmt(res["end"].to_numpy(), "iso"),
         }
-    ).to_csv(paths["addresses"], index=False, lineterminator="\n")
+    )
+    write_csv(addresses, paths["addresses"])
     spd = spd_cases(world)
-    spd.to_csv(paths["spd_cases"], index=False, lineterminator="\n")
+    write_csv(spd, paths["spd_cases"])
     rule_truth = {
         SPD_RULE: pd.DataFrame(
             {
@@ -213,8 +212,7 @@ def write_truth(world: World, outputs: list[SourceOutput], truth_dir: Path) -> d
         rule_truth.update(out.truth)
     for rule, frame in sorted(rule_truth.items()):
         path = truth_dir / f"rule_{rule}.csv"
-        frame.sort_values("record_id", kind="stable").to_csv(path, index=False, lineterminator="\n")
-        paths[f"rule_{rule}"] = path
+        paths[f"rule_{rule}"] = write_csv(frame.sort_values("record_id", kind="stable"), path)
     return paths
 
 

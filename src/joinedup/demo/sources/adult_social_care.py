@@ -22,7 +22,7 @@ from joinedup.demo import dates as dt
 from joinedup.demo import errors
 from joinedup.demo.rates import ERRORS, RULE_RATES, RecordingErrors
 from joinedup.demo.sources import render
-from joinedup.demo.sources.base import DMY, SourceOutput, SourceSpec, col, describe
+from joinedup.demo.sources.base import DMY, SourceOutput, SourceSpec, col, describe, write_csv
 from joinedup.demo.sources.service_users import service_users
 from joinedup.demo.world import World
 
@@ -93,8 +93,7 @@ def build(
             "Weekly Cost": np.char.mod("%.2f", pk["weekly_cost"].to_numpy()),
         }
     )
-    path = out_dir / FILE
-    frame.to_csv(path, index=False, lineterminator="\n")
+    path = write_csv(frame, out_dir / FILE)
     records = pd.DataFrame({"record_key": number, "person": person, "prop": prop})
     truth = {RULE: _truth(world, number, person, dt.as_days(pk["end"].to_numpy()))}
     return SourceOutput(NAME, path, n, records, config=_config(world), truth=truth)

@@ -87,6 +87,12 @@ def describe(
     return block
 
 
+def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    """Every CSV the demo writes: no index column, '\\n' line endings on every platform."""
+    frame.to_csv(path, index=False, lineterminator="\n")
+    return path
+
+
 def col(column: str, field_name: str, **extra: Any) -> dict[str, Any]:
     return {"column": column, "field": field_name, **extra}
 

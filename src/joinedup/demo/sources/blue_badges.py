@@ -21,7 +21,7 @@ import pandas as pd
 from joinedup.demo import dates as dt
 from joinedup.demo.rates import ERRORS, RULE_RATES, RecordingErrors
 from joinedup.demo.sources import render
-from joinedup.demo.sources.base import DMY, SourceOutput, SourceSpec, col, describe
+from joinedup.demo.sources.base import DMY, SourceOutput, SourceSpec, col, describe, write_csv
 from joinedup.demo.sources.service_users import service_users
 from joinedup.demo.world import World
 
@@ -85,8 +85,7 @@ def build(world: World, out_dir: Path, rules: RecordingErrors = ERRORS[NAME]) ->
             "Cancellation Reason": reason.astype(object),
         }
     )
-    path = out_dir / FILE
-    frame.to_csv(path, index=False, lineterminator="\n")
+    path = write_csv(frame, out_dir / FILE)
     records = pd.DataFrame({"record_key": number, "person": person, "prop": prop})
     truth = {RULE: _truth(world, number, person, expiry, cancelled)}
     return SourceOutput(NAME, path, n, records, config=_config(world), truth=truth)

@@ -118,14 +118,7 @@ def _rows(
     address = errors.address_slips(address, parts.is_flat[prop], rules, rng)
     address = errors.upper_where(address, rng.random(n) < 0.2)
     address = errors.extra_whitespace(address, rules.extra_whitespace, rng)
-    postcode = errors.postcodes(
-        places["postcode"].to_numpy(dtype=object)[prop],
-        rules.postcode_no_space,
-        rules.postcode_lowercase,
-        rules.postcode_wrong_letter,
-        rng,
-        transposed=rules.postcode_transposed,
-    )
+    postcode = errors.postcodes(places["postcode"].to_numpy(dtype=object)[prop], rules, rng)
     postcode = errors.blank_where(postcode, rules.missing.get("Postcode", 0), rng.spawn(1)[0])
     uprn = places["uprn"].to_numpy().astype(str).astype(object)[prop]
     discount = np.where(

@@ -21,7 +21,7 @@ import pandas as pd
 from joinedup.demo import dates as dt
 from joinedup.demo.rates import RULE_RATES
 from joinedup.demo.sources import render
-from joinedup.demo.sources.base import DMY, SourceOutput, SourceSpec, col, describe
+from joinedup.demo.sources.base import DMY, SourceOutput, SourceSpec, col, describe, write_csv
 from joinedup.demo.vocab import load_names
 from joinedup.demo.world import World
 
@@ -167,8 +167,7 @@ def build(world: World, out_dir: Path) -> SourceOutput:
             "Cost Centre": centre,
         }
     )
-    path = out_dir / FILE
-    frame.to_csv(path, index=False, lineterminator="\n")
+    path = write_csv(frame, out_dir / FILE)
     records = pd.DataFrame({"record_key": ref, "person": -1, "prop": -1})  # no place
     truth = render.truth_rows(NAME, ref, kind[order])
     return SourceOutput(NAME, path, len(frame), records, config=_config(world), truth={RULE: truth})

@@ -64,11 +64,7 @@ def build(
         prop, errors.chance(rng, n, rules.street_abbreviated), np.ones(n, bool)
     )
     postcode = errors.postcodes(
-        world.places.props["postcode"].to_numpy(dtype=object)[prop],
-        rules.postcode_no_space,
-        rules.postcode_lowercase,
-        rules.postcode_wrong_letter,
-        rng,
+        world.places.props["postcode"].to_numpy(dtype=object)[prop], rules, rng
     )
     age = people["age"].to_numpy()[person]
     alive = np.isnat(people["dod"].to_numpy()[person])

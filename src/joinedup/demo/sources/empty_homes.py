@@ -23,7 +23,7 @@ import pandas as pd
 from joinedup.demo import dates as dt
 from joinedup.demo.population import HH_CURRENT
 from joinedup.demo.sources import render
-from joinedup.demo.sources.base import DMY, SourceOutput, SourceSpec, col, describe
+from joinedup.demo.sources.base import DMY, SourceOutput, SourceSpec, col, describe, write_csv
 from joinedup.demo.world import World
 
 NAME = "empty_homes"
@@ -86,8 +86,7 @@ def build(world: World, out_dir: Path) -> SourceOutput:
             "Award End": dt.fmt(end, "dmy"),
         }
     )
-    path = out_dir / FILE
-    frame.to_csv(path, index=False, lineterminator="\n")
+    path = write_csv(frame, out_dir / FILE)
     records = pd.DataFrame({"record_key": number, "person": -1, "prop": prop})
     truth = pd.DataFrame({"record_id": render.record_ids(NAME, number), "kind": kind})
     return SourceOutput(NAME, path, n, records, config=_config(world), truth={RULE: truth})

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from joinedup.demo.sources.base import SourceOutput, SourceSpec, col, describe
+from joinedup.demo.sources.base import SourceOutput, SourceSpec, col, describe, write_csv
 from joinedup.demo.world import World
 
 NAME = "gazetteer"
@@ -38,8 +38,7 @@ def build(world: World, out_dir: Path) -> SourceOutput:
             "LOGICAL_STATUS": props["status"].to_numpy(dtype=object),
         }
     )
-    path = out_dir / FILE
-    frame.to_csv(path, index=False, lineterminator="\n")
+    path = write_csv(frame, out_dir / FILE)
     records = pd.DataFrame({"record_key": uprn, "person": -1, "prop": np.arange(len(props))})
     return SourceOutput(NAME, path, len(frame), records, config=_config(world))
 

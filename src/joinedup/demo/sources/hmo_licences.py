@@ -25,7 +25,7 @@ from joinedup.demo import dates as dt
 from joinedup.demo.population import HH_CURRENT, SHARERS
 from joinedup.demo.rates import RULE_RATES
 from joinedup.demo.sources import render
-from joinedup.demo.sources.base import DMY, SourceOutput, SourceSpec, col, describe
+from joinedup.demo.sources.base import DMY, SourceOutput, SourceSpec, col, describe, write_csv
 from joinedup.demo.vocab import load_names
 from joinedup.demo.world import World
 
@@ -96,8 +96,7 @@ def build(world: World, out_dir: Path) -> SourceOutput:
             "Expiry Date": dt.fmt(expiry, "dmy"),
         }
     )
-    path = out_dir / FILE
-    frame.to_csv(path, index=False, lineterminator="\n")
+    path = write_csv(frame, out_dir / FILE)
     records = pd.DataFrame({"record_key": number, "person": -1, "prop": prop})
     in_force = np.zeros(len(props), dtype=bool)
     in_force[prop[~expired]] = True

@@ -17,7 +17,7 @@ from joinedup.demo import dates as dt
 from joinedup.demo import errors
 from joinedup.demo.rates import ERRORS, RecordingErrors
 from joinedup.demo.sources import render
-from joinedup.demo.sources.base import DMY, SourceOutput, SourceSpec, col, describe
+from joinedup.demo.sources.base import DMY, SourceOutput, SourceSpec, col, describe, write_csv
 from joinedup.demo.sources.benefit_facts import RULE, benefit_facts
 from joinedup.demo.world import World
 
@@ -66,8 +66,7 @@ def build(
             "Declared Weekly Earnings": np.char.mod("%.2f", cp["declared_weekly"].to_numpy()),
         }
     )
-    path = out_dir / FILE
-    frame.to_csv(path, index=False, lineterminator="\n")
+    path = write_csv(frame, out_dir / FILE)
     records = pd.DataFrame({"record_key": key, "person": person, "prop": prop})
     t = facts.truth
     truth = pd.DataFrame(

@@ -15,7 +15,7 @@ from joinedup.demo import dates as dt
 from joinedup.demo import errors
 from joinedup.demo.rates import ERRORS, RecordingErrors
 from joinedup.demo.sources import render
-from joinedup.demo.sources.base import ISO, SourceOutput, SourceSpec, col, describe
+from joinedup.demo.sources.base import ISO, SourceOutput, SourceSpec, col, describe, write_csv
 from joinedup.demo.sources.benefit_facts import benefit_facts
 from joinedup.demo.world import World
 
@@ -49,8 +49,7 @@ def build(world: World, out_dir: Path, rules: RecordingErrors = ERRORS[NAME]) ->
             "Monthly Gross Pay": np.char.mod("%.2f", staff["monthly_pay"].to_numpy()),
         }
     )
-    path = out_dir / FILE
-    frame.to_csv(path, index=False, lineterminator="\n")
+    path = write_csv(frame, out_dir / FILE)
     records = pd.DataFrame({"record_key": number, "person": person, "prop": prop})
     return SourceOutput(NAME, path, len(frame), records, config=_config(world))
 

@@ -25,7 +25,7 @@ from joinedup.demo import dates as dt
 from joinedup.demo.population import RESIDENT
 from joinedup.demo.rates import ERRORS
 from joinedup.demo.sources import adult_social_care, benefit_facts, render
-from joinedup.demo.sources.base import DMY, SourceOutput, SourceSpec, col, describe
+from joinedup.demo.sources.base import DMY, SourceOutput, SourceSpec, col, describe, write_csv
 from joinedup.demo.world import World
 
 NAME = "police_incidents"
@@ -316,8 +316,7 @@ def build(world: World, out_dir: Path) -> SourceOutput:
             "Approx Age": recorded_age,
         }
     )
-    path = out_dir / FILE
-    frame.to_csv(path, index=False, lineterminator="\n")
+    path = write_csv(frame, out_dir / FILE)
     records = pd.DataFrame({"record_key": key, "person": inc["person"].to_numpy(), "prop": -1})
     truth = {MULTI_AGENCY_RULE: multi_agency_truth(world, inc)}
     return SourceOutput(NAME, path, k, records, config=_config(world), truth=truth)

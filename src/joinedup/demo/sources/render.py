@@ -93,12 +93,7 @@ def address_and_postcode(
     )
     address = errors.address_slips(address, world.addresses.is_flat[prop], rules, rng)
     postcode = errors.postcodes(
-        world.places.props["postcode"].to_numpy(dtype=object)[prop],
-        rules.postcode_no_space,
-        rules.postcode_lowercase,
-        rules.postcode_wrong_letter,
-        rng,
-        transposed=rules.postcode_transposed,
+        world.places.props["postcode"].to_numpy(dtype=object)[prop], rules, rng
     )
     return address, postcode
 

@@ -27,7 +27,7 @@ import pandas as pd
 from joinedup.demo import dates as dt
 from joinedup.demo.rates import ERRORS
 from joinedup.demo.sources import render
-from joinedup.demo.sources.base import DMY, SourceOutput, SourceSpec, col, describe
+from joinedup.demo.sources.base import DMY, SourceOutput, SourceSpec, col, describe, write_csv
 from joinedup.demo.sources.police_incidents import SUSPECT, VIOLENT, holders, incidents
 from joinedup.demo.world import World
 
@@ -63,8 +63,7 @@ def build(world: World, out_dir: Path) -> SourceOutput:
             "Expires": dt.fmt(expires, "dmy"),
         }
     )
-    path = out_dir / FILE
-    frame.to_csv(path, index=False, lineterminator="\n")
+    path = write_csv(frame, out_dir / FILE)
     records = pd.DataFrame({"record_key": number, "person": person, "prop": prop})
     truth = {RULE: _truth(world, number, person)}
     return SourceOutput(NAME, path, n, records, config=_config(world), truth=truth)
