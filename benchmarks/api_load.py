@@ -24,19 +24,17 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import random
 import socket
 import statistics
 import subprocess
 import sys
 import time
-from datetime import datetime
 from pathlib import Path
 
 import httpx
+from common import report_head, save_report
 
-RESULTS = Path(__file__).parent / "results"
 WORK = Path(__file__).parent / "work" / "api_load"
 TIMEOUT = 30.0
 
@@ -261,20 +259,9 @@ def main() -> None:
     token, queries = _token_and_queries(config, 500)
     if args.person_reads:
         result = _person_reads(config, queries, 100)
-        report = {
-            "benchmark": "api_load person reads",
-            "command": " ".join([os.path.relpath(sys.executable), *sys.argv]),
-            "date": datetime.now().isoformat(timespec="seconds"),
-            "machine": {
-                "cpus": os.cpu_count(),
-                "load_average_1min": round(os.getloadavg()[0], 1),
-            },
-            "people": args.people,
-            **result,
-        }
-        out = RESULTS / "api_load_person_reads.json"
-        out.write_text(json.dumps(report, indent=2), encoding="utf-8")
+        report = {**report_head("api_load person reads"), "people": args.people, **result}
         print(json.dumps(report, indent=2))
+        save_report(report, "api_load_person_reads")
         return
     port = _free_port()
     server = _start_server(config, port, args.workers)
@@ -301,16 +288,8 @@ def main() -> None:
     }
     medians["p95_vs_one_user"] = round(medians["p95_ms"] / max(reference["p95_ms"], 0.1), 2)
     report = {
-        "benchmark": "api_load",
-        "command": " ".join([os.path.relpath(sys.executable), *sys.argv]),
-        "date": datetime.now().isoformat(timespec="seconds"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            # Other work on the machine: the 1-minute load average as the rounds began.
-            "load_average_1min": load_average,
-        },
+        # Other work on the machine: the 1-minute load average as the rounds began, too.
+        **report_head("api_load", load_average_1min=load_average),
         # Which copy of the code served: PYTHONPATH=<older checkout>/src compares with it.
         "code": str(Path(joinedup.__file__).parent),
         "people": args.people,
@@ -329,13 +308,9 @@ def main() -> None:
         "medians": medians,
         "rounds": rounds,
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
     name = f"api_load_think{args.think_ms}" if args.think_ms else "api_load"
-    name += f"_{args.label}.json" if args.label else ".json"
-    out = RESULTS / name
-    out.write_text(json.dumps(report, indent=2), encoding="utf-8")
     print(json.dumps({"medians": medians}, indent=2))
-    print(f"saved {out}")
+    save_report(report, f"{name}_{args.label}" if args.label else name)
 
 
 if __name__ == "__main__":

@@ -12,19 +12,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import shutil
 import statistics
-import sys
-import tempfile
 import time
-from datetime import datetime
-from pathlib import Path
+
+from common import report_head, save_report, scratch_folder
 
 from joinedup.demo import generate
-
-RESULTS = Path(__file__).parent / "results"
 
 
 def main() -> None:
@@ -36,15 +29,12 @@ def main() -> None:
     for people in args.people:
         timings, cpu, records = [], [], 0
         for _ in range(args.runs):
-            folder = Path(tempfile.mkdtemp(prefix="joinedup-demo-bench-"))
-            try:
+            with scratch_folder("joinedup-demo-bench-") as folder:
                 started, cpu_started = time.perf_counter(), time.process_time()
                 summary = generate(folder, people=people, seed=1)
                 timings.append(time.perf_counter() - started)
                 cpu.append(time.process_time() - cpu_started)
                 records = summary.total_records
-            finally:
-                shutil.rmtree(folder, ignore_errors=True)
         median = statistics.median(timings)
         sizes.append(
             {
@@ -59,22 +49,7 @@ def main() -> None:
             }
         )
         print(json.dumps(sizes[-1]), flush=True)
-    report = {
-        "benchmark": "demo_data",
-        "command": " ".join([os.path.relpath(sys.executable), *sys.argv]),
-        "date": datetime.now().isoformat(timespec="seconds"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "load_average": os.getloadavg(),
-        },
-        "sizes": sizes,
-    }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / "demo_data.json"
-    out.write_text(json.dumps(report, indent=2), encoding="utf-8")
-    print(f"saved {out}")
+    save_report({**report_head("demo_data"), "sizes": sizes})
 
 
 if __name__ == "__main__":

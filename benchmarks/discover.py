@@ -11,20 +11,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import shutil
 import statistics
-import sys
-import tempfile
 import time
-from datetime import date, datetime
-from pathlib import Path
+from datetime import date
+
+from common import report_head, save_report, scratch_folder
 
 from joinedup.demo import generate
 from joinedup.reports.discovery import discover
-
-RESULTS = Path(__file__).parent / "results"
 
 
 def main() -> None:
@@ -35,8 +29,7 @@ def main() -> None:
     sizes = []
     reference: float | None = None
     for people in args.people:
-        folder = Path(tempfile.mkdtemp(prefix="joinedup-discover-bench-"))
-        try:
+        with scratch_folder("joinedup-discover-bench-") as folder:
             generate(folder, people=people, seed=1)
             timings, rows, tables = [], 0, 0
             for _ in range(args.runs):
@@ -44,8 +37,6 @@ def main() -> None:
                 found = discover([folder], as_of=date(2026, 11, 1))
                 timings.append(time.perf_counter() - started)
                 rows, tables = sum(t.rows for t in found.tables), len(found.tables)
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
         median = statistics.median(timings)
         per_row = median / rows
         reference = reference or per_row
@@ -61,23 +52,8 @@ def main() -> None:
             }
         )
         print(json.dumps(sizes[-1]), flush=True)
-    report = {
-        "benchmark": "discover",
-        "command": " ".join([os.path.relpath(sys.executable), *sys.argv]),
-        "date": datetime.now().isoformat(timespec="seconds"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "load_average": os.getloadavg(),
-        },
-        "reference": f"{args.people[0]} people",
-        "sizes": sizes,
-    }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / "discover.json"
-    out.write_text(json.dumps(report, indent=2), encoding="utf-8")
-    print(f"saved {out}")
+    reference_size = f"{args.people[0]} people"
+    save_report({**report_head("discover"), "reference": reference_size, "sizes": sizes})
 
 
 if __name__ == "__main__":

@@ -16,27 +16,20 @@ import argparse
 import hashlib
 import hmac
 import json
-import os
-import platform
 import secrets
-import shutil
 import statistics
-import sys
-import tempfile
 import time
 from dataclasses import dataclass
-from datetime import date, datetime
-from pathlib import Path
+from datetime import date
 
 import duckdb
+from common import report_head, save_report, scratch_folder
 
 from joinedup.config import parse_config
 from joinedup.governance.agreements import sync_agreements
 from joinedup.governance.policy import authorise
 from joinedup.governance.pseudonyms import pseudonymise_table
 from joinedup.store.db import OperationalStore
-
-RESULTS = Path(__file__).parent / "results"
 
 
 @dataclass
@@ -73,16 +66,13 @@ AGREEMENT_CONFIG = {
 def time_store(runs: int) -> dict[str, float]:
     fresh, again = [], []
     for _ in range(runs):
-        folder = Path(tempfile.mkdtemp(prefix="joinedup-gov-bench-"))
-        try:
+        with scratch_folder("joinedup-gov-bench-") as folder:
             started = time.perf_counter()
             OperationalStore.for_data_dir(folder).engine.dispose()
             fresh.append(time.perf_counter() - started)
             started = time.perf_counter()
             OperationalStore.for_data_dir(folder).engine.dispose()
             again.append(time.perf_counter() - started)
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
     return {
         "new_store_seconds_median": round(statistics.median(fresh), 3),
         "up_to_date_store_seconds_median": round(statistics.median(again), 3),
@@ -97,8 +87,7 @@ def time_gate(decisions: int, runs: int) -> dict[str, float]:
         "partner": Person("pc", "partner_user", "police"),
     }
     for _ in range(runs):
-        folder = Path(tempfile.mkdtemp(prefix="joinedup-gov-bench-"))
-        try:
+        with scratch_folder("joinedup-gov-bench-") as folder:
             store = OperationalStore.for_data_dir(folder)
             with store.session() as session, session.begin():
                 sync_agreements(session, config.agreements)
@@ -113,8 +102,6 @@ def time_gate(decisions: int, runs: int) -> dict[str, float]:
                             )  # fmt: skip
                 rates[kind].append(decisions / (time.perf_counter() - started))
             store.engine.dispose()
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
     return {
         f"{k}_decisions_per_second_median": round(statistics.median(v)) for k, v in rates.items()
     }
@@ -161,22 +148,7 @@ def main() -> None:
         "pseudonyms": time_pseudonyms(args.values, args.runs),
     }
     print(json.dumps(results, indent=2), flush=True)
-    report = {
-        "benchmark": "governance",
-        "command": " ".join([os.path.relpath(sys.executable), *sys.argv]),
-        "date": datetime.now().isoformat(timespec="seconds"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "load_average": os.getloadavg(),
-        },
-        "results": results,
-    }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / "governance.json"
-    out.write_text(json.dumps(report, indent=2), encoding="utf-8")
-    print(f"saved {out}")
+    save_report({**report_head("governance"), "results": results})
 
 
 if __name__ == "__main__":

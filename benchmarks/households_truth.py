@@ -14,25 +14,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import shutil
 import statistics
-import sys
 import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
 
 import duckdb
+from common import report_head, save_report
 
 from joinedup.engine import analytical
 from joinedup.hub import Hub
 from joinedup.link.occupancy import build_occupancy
 from joinedup.link.occupancy_truth import measure
 from joinedup.link.stale import build_stale_alerts
-
-RESULTS = Path(__file__).parent / "results"
 
 
 def main() -> None:
@@ -71,25 +66,14 @@ def main() -> None:
         finally:
             scratch.close()
     report = {
-        "benchmark": "households_truth",
-        "command": " ".join([os.path.relpath(sys.executable), *sys.argv]),
-        "date": datetime.now().isoformat(timespec="seconds"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "load_average": os.getloadavg(),
-        },
+        **report_head("households_truth"),
         "as_of": as_of,
         "entities": int(people[0]) if people else None,
         "build_seconds_median": round(statistics.median(timings), 3),
         "build_seconds_all": [round(t, 3) for t in timings],
         **figures,
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / "households_truth.json"
-    out.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
-    print(f"saved {out}")
+    save_report(report)
 
 
 def _reference_rules(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, object]]:

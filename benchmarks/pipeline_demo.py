@@ -12,22 +12,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import shutil
 import statistics
-import sys
 import time
-from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
+from common import fresh_council, report_head, save_report
 
-from joinedup.demo import generate
 from joinedup.evaluation import evaluate
 from joinedup.hub import Hub
-
-RESULTS = Path(__file__).parent / "results"
 
 
 def _reference_read_seconds(folder: Path, hub: Hub) -> float:
@@ -52,11 +45,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path(__file__).parent / "work" / "pipeline")
     args = parser.parse_args()
 
-    if args.work.exists():
-        shutil.rmtree(args.work)
-    started = time.perf_counter()
-    generate(args.work, people=args.people, seed=args.seed)
-    generate_seconds = time.perf_counter() - started
+    generate_seconds = fresh_council(args.work, args.people, args.seed)
     config = args.work / "joinedup.yaml"
 
     runs = []
@@ -111,25 +100,15 @@ def main() -> None:
         if key != "run" and all(isinstance(r[key], (int, float)) for r in runs)
     }
     report = {
-        "benchmark": "pipeline_demo",
-        "command": " ".join([os.path.relpath(sys.executable), *sys.argv]),
-        "date": datetime.now().isoformat(timespec="seconds"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-        },
+        **report_head("pipeline_demo"),
         "people": args.people,
         "generate_seconds": generate_seconds,
         "medians": medians,
         "runs": runs,
         "last_evaluation": result,
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / "pipeline_demo.json"
-    out.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
     print(json.dumps({"medians": medians}, indent=2))
-    print(f"saved {out}")
+    save_report(report)
 
 
 if __name__ == "__main__":

@@ -17,18 +17,17 @@ import asyncio
 import cProfile
 import io
 import json
-import os
 import pstats
 import statistics
 import sys
 import time
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from api_load import RESULTS, _prepare, _token_and_queries  # noqa: E402
+from api_load import _prepare, _token_and_queries  # noqa: E402
+from common import report_head, save_report  # noqa: E402
 
 
 def main() -> None:
@@ -106,10 +105,7 @@ def main() -> None:
         print(text.getvalue())
         profiles[name] = text.getvalue().splitlines()
     report = {
-        "benchmark": "api_profile",
-        "command": " ".join([os.path.relpath(sys.executable), *sys.argv]),
-        "date": datetime.now().isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "load_average_1min": round(os.getloadavg()[0], 1)},
+        **report_head("api_profile"),
         # Which copy of the code ran: set PYTHONPATH to an older checkout's src to compare.
         "code": str(Path(joinedup.__file__).parent),
         "people": args.people,
@@ -121,9 +117,8 @@ def main() -> None:
         "person_cpu_ms": person_cpu,
         "health_cpu_ms": health_cpu,
     }
-    name = f"api_profile_{args.label}.json" if args.label else "api_profile.json"
-    (RESULTS / name).write_text(json.dumps(report, indent=2), encoding="utf-8")
     print(json.dumps(report, indent=2))
+    save_report(report, f"api_profile_{args.label}" if args.label else "api_profile")
 
 
 if __name__ == "__main__":

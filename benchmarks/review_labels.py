@@ -17,25 +17,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import random
-import shutil
-import sys
 import time
-from datetime import datetime
 from pathlib import Path
 
 import duckdb
+from common import fresh_council, report_head, save_report
 from sqlalchemy import delete
 
-from joinedup.demo import generate
 from joinedup.evaluation import evaluate
 from joinedup.hub import Hub
 from joinedup.link.review import candidate_pairs, save_label
 from joinedup.store.review import ReviewLabel
 
-RESULTS = Path(__file__).parent / "results"
 NEVER = 10**9  # retrain_from for "labels as decisions only"
 
 
@@ -102,9 +96,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path(__file__).parent / "work" / "review")
     args = parser.parse_args()
 
-    if args.work.exists():
-        shutil.rmtree(args.work)
-    generate(args.work, people=args.people, seed=args.seed)
+    fresh_council(args.work, args.people, args.seed)
     truth_dir = args.work / "truth"
     truth = truth_people(truth_dir)
     hub = Hub.open(args.work / "joinedup.yaml")
@@ -130,25 +122,16 @@ def main() -> None:
             4,
         )
     report = {
-        "benchmark": "review_labels",
-        "command": " ".join([os.path.relpath(sys.executable), *sys.argv]),
-        "date": datetime.now().isoformat(timespec="seconds"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "note": "2 cores shared with other work: times are single runs and noisy",
-        },
+        **report_head(
+            "review_labels", note="2 cores shared with other work: times are single runs and noisy"
+        ),
         "people": args.people,
         "seed": args.seed,
         "label_samples": samples,
         "runs": rows,
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / "review_labels.json"
-    out.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
     print(json.dumps(rows, indent=2))
-    print(f"saved {out}")
+    save_report(report)
 
 
 if __name__ == "__main__":
