@@ -8,31 +8,37 @@ page are saved beside the test's temporary files.
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 import yaml
 
-from joinedup.governance.users import create_user
 from joinedup.hub import Hub
 from joinedup.link.review import candidate_pairs, pair_key
 from joinedup.reports.maturity import QUESTIONS
 from joinedup.web import create_app
 
-from .test_browser import CHROMIUM, CHROMIUM_ARGS
+from .conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    add_users,
+    browser_needs,
+    browser_sign_in,
+    copy_council,
+    live_server,
+)
 
 pytestmark = pytest.mark.browser
 
 AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
-PASSWORD = "a long enough browser password"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+USERS = {
+    "ivy_a11y": "investigator",
+    "ana_a11y": "analyst",
+    "ada_a11y": "admin",
+    "pat_a11y": "partner_user",
+}
 AGREEMENT = "police_safeguarding"
 A11Y_AGREEMENT = {
     "title": "Police safeguarding",
@@ -48,48 +54,17 @@ A11Y_AGREEMENT = {
 }
 
 
-def _needs() -> None:
-    missing = [str(p) for p in (Path(CHROMIUM), AXE) if not p.exists()]
-    if missing:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"missing for the accessibility check: {', '.join(missing)}")
-        pytest.skip(f"missing: {', '.join(missing)} (run npm install in tests/web)")
-
-
 @pytest.fixture(scope="module")
 def served(demo_hub_config, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Hub]]:  # type: ignore[no-untyped-def]
-    _needs()
-    target = tmp_path_factory.mktemp("a11y") / "council"
-    shutil.copytree(demo_hub_config.folder, target)
-    config = target / "joinedup.yaml"
+    browser_needs(AXE)
+    config = copy_council(demo_hub_config.folder, tmp_path_factory.mktemp("a11y"))
     data = yaml.safe_load(config.read_text(encoding="utf-8"))
     data["agreements"] = {AGREEMENT: A11Y_AGREEMENT}  # for the governance and partner pages
     config.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     hub = Hub.open(config)
-    with hub.store.session() as db, db.begin():
-        create_user(db, "ivy_a11y", PASSWORD, "investigator", display_name="Ivy")
-        create_user(db, "ana_a11y", PASSWORD, "analyst", display_name="Ana")
-        create_user(db, "ada_a11y", PASSWORD, "admin", display_name="Ada")
-        create_user(
-            db, "pat_a11y", PASSWORD, "partner_user", display_name="Pat",
-            organisation="demo_police",
-        )  # fmt: skip
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(hub), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", hub
-    server.should_exit = True
-    thread.join(timeout=10)
+    add_users(hub, USERS, partner_organisation="demo_police")
+    with live_server(create_app(hub)) as base_url:
+        yield base_url, hub
 
 
 def _pages(hub: Hub) -> dict[str, str]:
@@ -151,14 +126,6 @@ def _violations(page) -> list[str]:  # type: ignore[no-untyped-def]
     ]
 
 
-def _sign_in(page, base: str, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(base + "/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(base + "/")
-
-
 def test_every_page_passes_axe(served: tuple[str, Hub], tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -171,7 +138,7 @@ def test_every_page_passes_axe(served: tuple[str, Hub], tmp_path: Path) -> None:
             page = context.new_page()
             page.goto(base + "/login")
             found["login"] = _violations(page)
-            _sign_in(page, base, "ivy_a11y")
+            browser_sign_in(page, base, "ivy_a11y")
             for name, path in _pages(hub).items():
                 page.goto(base + path)
                 found[name] = _violations(page)
@@ -201,7 +168,7 @@ def test_every_page_passes_axe(served: tuple[str, Hub], tmp_path: Path) -> None:
             # A refusal, as an analyst sees it.
             context = browser.new_context(bypass_csp=True)
             page = context.new_page()
-            _sign_in(page, base, "ana_a11y")
+            browser_sign_in(page, base, "ana_a11y")
             page.goto(base + _pages(hub)["person"])
             found["forbidden"] = _violations(page)
             context.close()
@@ -209,7 +176,7 @@ def test_every_page_passes_axe(served: tuple[str, Hub], tmp_path: Path) -> None:
             # Governance pages with their forms, as an administrator sees them.
             context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
             page = context.new_page()
-            _sign_in(page, base, "ada_a11y")
+            browser_sign_in(page, base, "ada_a11y")
             for name, path in (
                 ("audit", "/audit"),
                 ("catalogue_edit", "/catalogue"),
@@ -223,7 +190,7 @@ def test_every_page_passes_axe(served: tuple[str, Hub], tmp_path: Path) -> None:
             # A partner's user: what they may see, and a person as their agreement allows.
             context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
             page = context.new_page()
-            _sign_in(page, base, "pat_a11y")
+            browser_sign_in(page, base, "pat_a11y")
             for name, path in (("partner", "/partner"), ("partner_person", _pages(hub)["person"])):
                 page.goto(base + path)
                 found[name] = _violations(page)

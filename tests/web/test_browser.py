@@ -9,37 +9,21 @@ fake hub, set USE_DEMO_HUB = True: that is the one line to change.
 
 from __future__ import annotations
 
-import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from joinedup.governance.users import create_user
 from joinedup.web import create_app
 from joinedup.web.deps import HubLike
 
+from .conftest import CHROMIUM, CHROMIUM_ARGS, PASSWORD, browser_needs, live_server
 from .fakes import FakeHub
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 USERNAME = "ivy_browser"
-PASSWORD = "a long enough browser password"
 
 
 USE_DEMO_HUB = True
@@ -55,42 +39,16 @@ def browser_hub(request: pytest.FixtureRequest, tmp_path: Path) -> HubLike:
     return FakeHub(tmp_path / "data")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def base_url(browser_hub: HubLike) -> Iterator[str]:
     with browser_hub.store.session() as session, session.begin():
         create_user(session, USERNAME, PASSWORD, "investigator", display_name="Ivy Browser")
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(browser_hub), host="127.0.0.1", port=port, log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-def _chromium_or_skip() -> None:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{CHROMIUM} is missing and CI=true")
-        pytest.skip(f"{CHROMIUM} is not installed")
+    with live_server(create_app(browser_hub)) as url:
+        yield url
 
 
 def test_sign_in_review_a_match_and_record_an_outcome(base_url: str, tmp_path: Path) -> None:
-    _chromium_or_skip()
+    browser_needs()
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as playwright:

@@ -2,30 +2,22 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
 
-from joinedup.governance.users import create_user
 from joinedup.hub import Hub
 from joinedup.store.audit import AuditEvent
 from joinedup.store.corrections import Correction
 
-from .conftest import PASSWORD, csrf_from
+from .conftest import csrf_from, private_demo_hub
+
+ROLES = {"ivy": "investigator", "dora": "dpo", "ana": "analyst"}
 
 
 @pytest.fixture(scope="module")
 def demo_hub(demo_hub_config, tmp_path_factory: pytest.TempPathFactory) -> Hub:  # type: ignore[no-untyped-def]
-    target: Path = tmp_path_factory.mktemp("web-corrections") / "council"
-    shutil.copytree(demo_hub_config.folder, target)
-    hub = Hub.open(target / "joinedup.yaml")
-    with hub.store.session() as db, db.begin():
-        create_user(db, "ivy", PASSWORD, "investigator", display_name="Ivy")
-        create_user(db, "dora", PASSWORD, "dpo", display_name="Dora")
-        create_user(db, "ana", PASSWORD, "analyst", display_name="Ana")
-    return hub
+    into = tmp_path_factory.mktemp("web-corrections")
+    return private_demo_hub(demo_hub_config.folder, into, ROLES)
 
 
 def _entities(hub: Hub, n: int) -> list[str]:

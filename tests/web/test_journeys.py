@@ -9,26 +9,25 @@ the page, not only that it loaded.
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
-from sqlalchemy import select
 
-from joinedup.governance.users import create_user
 from joinedup.hub import Hub
-from joinedup.store.users import User
 from joinedup.web import create_app
 
-from .test_browser import CHROMIUM, CHROMIUM_ARGS, _chromium_or_skip
+from .conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    browser_needs,
+    browser_sign_in,
+    live_server,
+    private_demo_hub,
+)
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "a long enough browser password"
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 USERS = {
     "admin_j": "admin",
@@ -42,31 +41,12 @@ USERS = {
 
 @pytest.fixture(scope="module")
 def served(demo_hub_config, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Hub]]:  # type: ignore[no-untyped-def]
-    _chromium_or_skip()
-    target = tmp_path_factory.mktemp("journeys") / "council"
-    shutil.copytree(demo_hub_config.folder, target)
-    hub = Hub.open(target / "joinedup.yaml")
-    with hub.store.session() as db, db.begin():
-        for username, role in USERS.items():
-            create_user(db, username, PASSWORD, role, display_name=username.title())
-        partner = db.scalars(select(User).where(User.username == "partner_j")).one()
-        partner.organisation = "demo_police"
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(hub), host="127.0.0.1", port=port, log_level="warning")
+    browser_needs()
+    hub = private_demo_hub(
+        demo_hub_config.folder, tmp_path_factory.mktemp("journeys"), USERS, "demo_police"
     )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", hub
-    server.should_exit = True
-    thread.join(timeout=10)
+    with live_server(create_app(hub)) as base_url:
+        yield base_url, hub
 
 
 @pytest.fixture
@@ -96,16 +76,6 @@ class Shots:
         assert path.stat().st_size > 5_000
 
 
-def _sign_in(page, base: str, username: str) -> None:  # type: ignore[no-untyped-def]
-    from playwright.sync_api import expect
-
-    page.goto(base + "/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Dashboard", exact=True)).to_be_visible()
-
-
 def _one(hub: Hub, sql: str) -> tuple:
     con = hub.connect()
     try:
@@ -119,7 +89,7 @@ def test_admin_starts_a_run_and_watches_it_finish(served, browser_page) -> None:
 
     base, hub = served
     page, shots = browser_page, Shots(browser_page, "admin")
-    _sign_in(page, base, "admin_j")
+    browser_sign_in(page, base, "admin_j")
     before = page.request.get(base + "/health").json()["run_id"]
     page.get_by_role("link", name="Runs", exact=True).click()
     expect(page.get_by_role("heading", name="Pipeline runs")).to_be_visible()
@@ -160,7 +130,7 @@ def test_investigator_searches_opens_a_match_and_records_an_outcome(  # type: ig
         ORDER BY entity_id LIMIT 1
         """,
     )
-    _sign_in(page, base, "investigator_j")
+    browser_sign_in(page, base, "investigator_j")
     page.get_by_role("link", name="People", exact=True).click()
     page.get_by_label("First name").fill(first)
     page.get_by_label("Last name").fill(surname)
@@ -195,7 +165,7 @@ def test_data_owner_checks_a_source_its_quality_and_quarantine(served, browser_p
     (source,) = _one(
         hub, "SELECT source FROM quarantine GROUP BY source ORDER BY count(*) DESC LIMIT 1"
     )
-    _sign_in(page, base, "owner_j")
+    browser_sign_in(page, base, "owner_j")
     page.get_by_role("link", name="Sources", exact=True).click()
     shots.take("sources")
     page.get_by_role("link", name=source, exact=True).click()
@@ -216,7 +186,7 @@ def test_dpo_reads_the_audit_trail(served, browser_page) -> None:  # type: ignor
 
     base, _hub = served
     page, shots = browser_page, Shots(browser_page, "dpo")
-    _sign_in(page, base, "dpo_j")
+    browser_sign_in(page, base, "dpo_j")
     page.goto(base + "/audit")
     expect(page.get_by_role("heading", name="Audit trail")).to_be_visible()
     expect(page.locator("main")).not_to_contain_text("The audit trail has been changed")
@@ -233,7 +203,7 @@ def test_analyst_sees_counts_and_quality_but_not_savings(served, browser_page) -
 
     base, _hub = served
     page, shots = browser_page, Shots(browser_page, "analyst")
-    _sign_in(page, base, "analyst_j")
+    browser_sign_in(page, base, "analyst_j")
     expect(page.get_by_role("heading", name="Matches by rule")).to_be_visible()
     shots.take("dashboard")
     page.get_by_role("link", name="Reports", exact=True).click()
@@ -251,7 +221,7 @@ def test_partner_user_sees_what_they_may_and_no_more(served, browser_page) -> No
 
     base, _hub = served
     page, shots = browser_page, Shots(browser_page, "partner_user")
-    _sign_in(page, base, "partner_j")
+    browser_sign_in(page, base, "partner_j")
     page.goto(base + "/partner")
     expect(page.get_by_role("heading", name="What you may see")).to_be_visible()
     shots.take("what-you-may-see")

@@ -6,31 +6,24 @@ events made here stay out of other tests.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from joinedup.governance.users import create_user
 from joinedup.hub import Hub
-from joinedup.store.audit import AuditEvent
 from joinedup.store.users import User
 from joinedup.web import create_app
 
-from .conftest import PASSWORD, csrf_from
+from .conftest import audited, csrf_from, private_demo_hub
+
+ROLES = {"ivy": "investigator", "ana": "analyst"}
 
 
 @pytest.fixture(scope="module")
 def demo_hub(demo_hub_config, tmp_path_factory: pytest.TempPathFactory) -> Hub:  # type: ignore[no-untyped-def]
-    target = tmp_path_factory.mktemp("web-pages") / "council"
-    shutil.copytree(demo_hub_config.folder, target)
-    hub = Hub.open(target / "joinedup.yaml")
-    with hub.store.session() as db, db.begin():
-        create_user(db, "ivy", PASSWORD, "investigator", display_name="Ivy")
-        create_user(db, "ana", PASSWORD, "analyst", display_name="Ana")
-    return hub
+    return private_demo_hub(demo_hub_config.folder, tmp_path_factory.mktemp("web-pages"), ROLES)
 
 
 def _one(hub: Hub, sql: str) -> tuple:
@@ -39,12 +32,6 @@ def _one(hub: Hub, sql: str) -> tuple:
         return con.execute(sql).fetchone()  # type: ignore[return-value]
     finally:
         con.close()
-
-
-def _audited(hub: Hub, resource: str) -> list[tuple[str, str]]:
-    with hub.store.session() as db:
-        rows = db.scalars(select(AuditEvent).where(AuditEvent.resource == resource))
-        return [(e.actor, e.decision) for e in rows]
 
 
 def test_sources_list_and_source_page_with_trend_and_quarantine(demo_hub: Hub, as_user) -> None:  # type: ignore[no-untyped-def]
@@ -61,11 +48,11 @@ def test_sources_list_and_source_page_with_trend_and_quarantine(demo_hub: Hub, a
         "ORDER BY row_number LIMIT 1",
     )
     assert "Values in the row" in source.text  # investigators see raw values
-    assert ("ivy", "allowed") in _audited(demo_hub, "quarantine:council_tax")
+    assert ("ivy", "records.view", "allowed") in audited(demo_hub, "quarantine:council_tax")
     analyst = as_user("ana").get("/sources/council_tax")
     assert analyst.status_code == 200
     assert "reasons only" in analyst.text and "Values in the row" not in analyst.text
-    assert ("ana", "denied") in _audited(demo_hub, "quarantine:council_tax")
+    assert ("ana", "records.view", "denied") in audited(demo_hub, "quarantine:council_tax")
     assert ivy.get("/sources/no_such_source").status_code == 404
 
 
@@ -79,7 +66,7 @@ def test_property_page_shows_occupants_records_and_matches(demo_hub: Hub, as_use
     assert page.status_code == 200
     assert "Who lives here now" in page.text and "/matches/" in page.text
     assert page.text.count('href="/people/') >= occupants
-    assert ("ivy", "allowed") in _audited(demo_hub, f"property:{uprn}")
+    assert ("ivy", "records.view", "allowed") in audited(demo_hub, f"property:{uprn}")
     assert as_user("ana").get(f"/properties/{uprn}").status_code == 403
     assert ivy.get("/properties/999999999999").status_code == 404
     assert ivy.get("/properties/not-a-uprn").status_code == 404
@@ -116,7 +103,7 @@ def test_person_search_is_a_post_and_finds_the_person(demo_hub: Hub, as_user) ->
     person = ivy.get(f"/people/{entity_id}")
     assert person.status_code == 200
     assert "Golden record" in person.text and "Why these records are linked" in person.text
-    assert ("ivy", "allowed") in _audited(demo_hub, f"person:{entity_id}")
+    assert ("ivy", "records.view", "allowed") in audited(demo_hub, f"person:{entity_id}")
     assert as_user("ana").get(f"/people/{entity_id}").status_code == 403
 
 

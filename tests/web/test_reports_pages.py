@@ -8,21 +8,17 @@ here).
 from __future__ import annotations
 
 import io
-import shutil
 import zipfile
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
-from joinedup.governance.users import create_user
 from joinedup.hub import Hub
 from joinedup.reports.maturity import QUESTIONS, load_answers
-from joinedup.store.audit import AuditEvent
 from joinedup.web import create_app
 
-from .conftest import PASSWORD, csrf_from, sign_in
+from .conftest import audited, csrf_from, private_demo_hub, sign_in
 from .fakes import FakeHub
 
 # --- maturity (fake hub) ----------------------------------------------------------------
@@ -126,26 +122,12 @@ def test_maturity_downloads(investigator: TestClient, hub: FakeHub) -> None:
 # --- business case (real demo run) ------------------------------------------------------
 
 
+ROLES = {"ivy": "investigator", "ana": "analyst", "owen": "data_owner", "dee": "dpo"}
+
+
 @pytest.fixture(scope="module")
 def demo_hub(demo_hub_config, tmp_path_factory: pytest.TempPathFactory) -> Hub:  # type: ignore[no-untyped-def]
-    target = tmp_path_factory.mktemp("web-reports") / "council"
-    shutil.copytree(demo_hub_config.folder, target)
-    hub = Hub.open(target / "joinedup.yaml")
-    with hub.store.session() as db, db.begin():
-        for username, role in [
-            ("ivy", "investigator"),
-            ("ana", "analyst"),
-            ("owen", "data_owner"),
-            ("dee", "dpo"),
-        ]:
-            create_user(db, username, PASSWORD, role, display_name=username.title())
-    return hub
-
-
-def _audited(hub: Hub, resource: str) -> list[tuple[str, str, str]]:
-    with hub.store.session() as db:
-        rows = db.scalars(select(AuditEvent).where(AuditEvent.resource == resource))
-        return [(e.actor, e.action, e.decision) for e in rows]
+    return private_demo_hub(demo_hub_config.folder, tmp_path_factory.mktemp("web-reports"), ROLES)
 
 
 def test_business_case_page_in_the_site_layout(demo_hub: Hub, as_user) -> None:  # type: ignore[no-untyped-def]
@@ -158,7 +140,7 @@ def test_business_case_page_in_the_site_layout(demo_hub: Hub, as_user) -> None: 
     assert '<table class="table">' in text  # the site's table style
     assert 'href="/business-case/business-case.docx"' in text
     assert 'href="/business-case/business-case.md"' in text
-    assert ("ivy", "report.view", "allowed") in _audited(demo_hub, "report:business-case")
+    assert ("ivy", "report.view", "allowed") in audited(demo_hub, "report:business-case")
 
 
 def test_business_case_downloads_are_written_on_request(demo_hub: Hub, as_user) -> None:  # type: ignore[no-untyped-def]
@@ -175,7 +157,7 @@ def test_business_case_downloads_are_written_on_request(demo_hub: Hub, as_user) 
         assert "word/document.xml" in word.namelist()
     assert owen.get("/business-case/business-case.pdf").status_code == 404
     assert not list(Path(demo_hub.config.data_dir).glob("business-case.*"))  # nothing kept
-    events = _audited(demo_hub, "report:business-case.docx")
+    events = audited(demo_hub, "report:business-case.docx")
     assert ("owen", "report.view", "allowed") in events
 
 
@@ -184,13 +166,13 @@ def test_business_case_roles_allowed(as_user, username: str) -> None:  # type: i
     assert as_user(username).get("/business-case").status_code == 200
 
 
-def test_business_case_refused_to_analyst_and_audited(demo_hub: Hub, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_business_case_refused_to_analyst_andaudited(demo_hub: Hub, as_user) -> None:  # type: ignore[no-untyped-def]
     ana = as_user("ana")
     page = ana.get("/business-case")
     assert page.status_code == 403
     assert "analyst role may not see the hub&#39;s reports" in page.text
     assert ana.get("/business-case/business-case.md").status_code == 403
-    events = _audited(demo_hub, "report:business-case")
+    events = audited(demo_hub, "report:business-case")
     assert ("ana", "report.view", "denied") in events
 
 
@@ -216,4 +198,4 @@ def test_an_analyst_cannot_overwrite_the_maturity_assessment(demo_hub: Hub, as_u
     response = analyst.post("/maturity", data={**_answers(5), "target": "3", "csrf_token": token})
     assert response.status_code == 403
     assert not (demo_hub.config.data_dir / "maturity.yaml").exists()
-    assert ("ana", "report.view", "denied") in _audited(demo_hub, "report:maturity")
+    assert ("ana", "report.view", "denied") in audited(demo_hub, "report:maturity")

@@ -5,42 +5,24 @@ audit events, the side-by-side page with its waterfall, and answers kept by reco
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from joinedup.governance.users import create_user
 from joinedup.hub import Hub
-from joinedup.store.audit import AuditEvent
 from joinedup.store.review import ReviewLabel
 from joinedup.web import create_app
 
-from .conftest import PASSWORD, csrf_from
+from .conftest import audited, csrf_from, private_demo_hub
 
+ROLES = {"ivy": "investigator", "ana": "analyst", "dot": "dpo", "pat": "partner_user"}
 PAIR_LINK = re.compile(r'href="/review/([0-9a-f]{16})"')
 
 
 @pytest.fixture(scope="module")
 def demo_hub(demo_hub_config, tmp_path_factory: pytest.TempPathFactory) -> Hub:  # type: ignore[no-untyped-def]
-    target = tmp_path_factory.mktemp("web-review") / "council"
-    shutil.copytree(demo_hub_config.folder, target)
-    hub = Hub.open(target / "joinedup.yaml")
-    with hub.store.session() as db, db.begin():
-        create_user(db, "ivy", PASSWORD, "investigator", display_name="Ivy")
-        create_user(db, "ana", PASSWORD, "analyst", display_name="Ana")
-        create_user(db, "dot", PASSWORD, "dpo", display_name="Dot")
-        create_user(
-            db, "pat", PASSWORD, "partner_user", display_name="Pat", organisation="police"
-        )
-    return hub
-
-
-def _audited(hub: Hub, resource: str) -> list[tuple[str, str, str]]:
-    with hub.store.session() as db:
-        rows = db.scalars(select(AuditEvent).where(AuditEvent.resource == resource))
-        return [(e.actor, e.action, e.decision) for e in rows]
+    return private_demo_hub(demo_hub_config.folder, tmp_path_factory.mktemp("web-review"), ROLES)
 
 
 def _first_pair(page: str) -> str:
@@ -56,11 +38,11 @@ def test_the_queue_lists_pairs_by_opaque_key_and_the_saved_models(demo_hub: Hub,
     keys = PAIR_LINK.findall(page.text)
     assert keys and len(set(keys)) == len(keys)
     assert 'href="/review"' in page.text  # in the navigation for casework staff
-    assert ("ivy", "link.review", "allowed") in _audited(demo_hub, "review:queue")
+    assert ("ivy", "link.review", "allowed") in audited(demo_hub, "review:queue")
 
 
 @pytest.mark.parametrize("username", ["ana", "dot", "pat"])
-def test_other_roles_are_refused_and_the_refusal_is_audited(
+def test_other_roles_are_refused_and_the_refusal_isaudited(
     demo_hub: Hub,
     as_user,  # type: ignore[no-untyped-def]
     username: str,
@@ -69,10 +51,10 @@ def test_other_roles_are_refused_and_the_refusal_is_audited(
     page = client.get("/review")
     assert page.status_code == 403
     assert 'href="/review"' not in page.text
-    assert (username, "link.review", "denied") in _audited(demo_hub, "review:queue")
+    assert (username, "link.review", "denied") in audited(demo_hub, "review:queue")
     key = _first_pair(as_user("ivy").get("/review").text)
     assert client.get(f"/review/{key}").status_code == 403
-    assert (username, "link.review", "denied") in _audited(demo_hub, f"pair:{key}")
+    assert (username, "link.review", "denied") in audited(demo_hub, f"pair:{key}")
 
 
 def test_a_pair_shows_both_records_the_evidence_and_the_question(demo_hub: Hub, as_user) -> None:  # type: ignore[no-untyped-def]
@@ -85,7 +67,7 @@ def test_a_pair_shows_both_records_the_evidence_and_the_question(demo_hub: Hub, 
     assert 'class="waterfall" role="img"' in page.text
     for value in ("same", "different", "unsure"):
         assert f'id="decision-{value}"' in page.text
-    assert ("ivy", "link.review", "allowed") in _audited(demo_hub, f"pair:{key}")
+    assert ("ivy", "link.review", "allowed") in audited(demo_hub, f"pair:{key}")
 
 
 def test_an_answer_is_kept_by_the_two_records_and_leads_to_the_next_pair(
@@ -100,7 +82,7 @@ def test_an_answer_is_kept_by_the_two_records_and_leads_to_the_next_pair(
     assert sent.status_code == 303
     assert sent.headers["location"].startswith("/review")
     assert sent.headers["location"] != f"/review/{key}"  # answered: off the queue
-    assert ("ivy", "link.label", "allowed") in _audited(demo_hub, f"pair:{key}")
+    assert ("ivy", "link.label", "allowed") in audited(demo_hub, f"pair:{key}")
     with demo_hub.store.session() as db:
         labels = [x for x in db.scalars(select(ReviewLabel)) if x.reviewer == "ivy"]
     assert len(labels) == 1
@@ -129,7 +111,7 @@ def test_answers_need_the_form_token_a_choice_and_the_right_role(demo_hub: Hub, 
     token = csrf_from(form.text)
     refused = ana.post(f"/review/{key}", data={"decision": "same", "csrf_token": token})
     assert refused.status_code == 403
-    assert ("ana", "link.label", "denied") in _audited(demo_hub, f"pair:{key}")
+    assert ("ana", "link.label", "denied") in audited(demo_hub, f"pair:{key}")
     with demo_hub.store.session() as db:
         assert not [x for x in db.scalars(select(ReviewLabel)) if x.reviewer == "ana"]
 

@@ -4,7 +4,6 @@ over a private copy of the session's 1,500-person council run."""
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from pathlib import Path
 
@@ -13,13 +12,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from joinedup.engine import analytical
-from joinedup.governance.users import create_user
 from joinedup.hub import Hub
-from joinedup.store.audit import AuditEvent
 from joinedup.store.users import User
 from joinedup.web import runner
 
-from .conftest import PASSWORD, csrf_from
+from .conftest import audited, csrf_from, private_demo_hub
 
 ROLES = {
     "ada": "admin",
@@ -32,32 +29,13 @@ ROLES = {
 
 @pytest.fixture(scope="module")
 def demo_hub(demo_hub_config, tmp_path_factory: pytest.TempPathFactory) -> Hub:  # type: ignore[no-untyped-def]
-    target = tmp_path_factory.mktemp("web-runs") / "council"
-    shutil.copytree(demo_hub_config.folder, target)
-    hub = Hub.open(target / "joinedup.yaml")
-    with hub.store.session() as db, db.begin():
-        for username, role in ROLES.items():
-            organisation = "police" if role == "partner_user" else None
-            create_user(db, username, PASSWORD, role, display_name=username.title())
-            if organisation:
-                db.scalars(select(User).where(User.username == username)).one().organisation = (
-                    organisation
-                )
-    return hub
+    return private_demo_hub(demo_hub_config.folder, tmp_path_factory.mktemp("web-runs"), ROLES)
 
 
 def _token(client: TestClient, hub: Hub, username: str) -> dict[str, str]:
     with hub.store.session() as db:
         user = db.scalars(select(User).where(User.username == username)).one()
         return {"Authorization": f"Bearer {client.app.state.tokens.issue(user)}"}  # type: ignore[attr-defined]
-
-
-def _audited(hub: Hub, action: str, resource: str) -> list[tuple[str, str]]:
-    with hub.store.session() as db:
-        rows = db.scalars(
-            select(AuditEvent).where(AuditEvent.action == action, AuditEvent.resource == resource)
-        )
-        return [(e.actor, e.decision) for e in rows]
 
 
 def _start(client: TestClient) -> object:
@@ -75,7 +53,7 @@ def test_only_admins_and_data_owners_may_start_a_run(demo_hub: Hub, as_user) -> 
     assert "Recent runs" in page.text and "Start a new run" not in page.text
     refused = _start(analyst)
     assert refused.status_code == 403
-    assert ("ana", "denied") in _audited(demo_hub, "run.start", "runs")
+    assert ("ana", "run.start", "denied") in audited(demo_hub, "runs")
     assert not runner.run_in_progress(demo_hub.config.data_dir)
     assert "Start a new run" in as_user("don").get("/runs").text
 
@@ -87,7 +65,7 @@ def test_admin_starts_a_run_watches_it_and_the_site_keeps_serving(  # type: igno
     before = analytical.current_run_id(demo_hub.config.data_dir)
     started = _start(admin)
     assert started.status_code == 303 and started.headers["location"] == "/runs/progress"
-    assert ("ada", "allowed") in _audited(demo_hub, "run.start", "runs")
+    assert ("ada", "run.start", "allowed") in audited(demo_hub, "runs")
     # A second start while the first is going starts nothing.
     assert runner.run_in_progress(demo_hub.config.data_dir)
     again = _start(admin)
@@ -170,15 +148,15 @@ def test_savings_and_discovery_ask_the_gate(demo_hub: Hub, as_user) -> None:  # 
     savings = owner.get("/reports/savings")
     assert savings.status_code == 200
     assert "Savings by rule" in savings.text and "All rules" in savings.text
-    assert ("don", "allowed") in _audited(demo_hub, "report.view", "report:savings")
+    assert ("don", "report.view", "allowed") in audited(demo_hub, "report:savings")
     discovery = owner.get("/reports/discovery")
     assert discovery.status_code == 200 and "Discovery" in discovery.text
     assert owner.get("/reports/discovery.md").status_code == 200
-    assert ("don", "allowed") in _audited(demo_hub, "report.view", "report:discovery.md")
+    assert ("don", "report.view", "allowed") in audited(demo_hub, "report:discovery.md")
     analyst = as_user("ana")
     assert analyst.get("/reports/savings").status_code == 403
     assert analyst.get("/reports/savings.docx").status_code == 403
-    assert ("ana", "denied") in _audited(demo_hub, "report.view", "report:savings.docx")
+    assert ("ana", "report.view", "denied") in audited(demo_hub, "report:savings.docx")
     assert analyst.get("/reports/nothing").status_code == 404
     assert analyst.get("/reports/quality.pdf").status_code == 404
 
@@ -202,7 +180,7 @@ def test_api_runs_one_run_progress_and_start(demo_hub: Hub, as_user) -> None:  #
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
     refused = client.post("/api/v1/runs", headers=ana)
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
-    assert ("ana", "denied") in _audited(demo_hub, "run.start", "runs")
+    assert ("ana", "run.start", "denied") in audited(demo_hub, "runs")
     # One run at a time: with the lock held (as a running run holds it), a start is refused.
     lock = runner._take_lock(demo_hub.config.data_dir)  # noqa: SLF001
     assert lock is not None
@@ -257,13 +235,13 @@ def test_api_place_with_occupants_through_the_gate(demo_hub: Hub, as_user) -> No
     assert body["property"]["uprn"] == uprn
     assert body["occupants"] and all(o["name"] for o in body["occupants"])
     assert body["records"]
-    assert ("ivy", "allowed") in _audited(demo_hub, "records.view", f"property:{uprn}")
+    assert ("ivy", "records.view", "allowed") in audited(demo_hub, f"property:{uprn}")
     adults = client.get(f"/api/v1/places/{uprn}?adults_only=true", headers=ivy).json()
     assert all(o["adult"] for o in adults["occupants"])
     ana = _token(client, demo_hub, "ana")
     refused = client.get(f"/api/v1/places/{uprn}", headers=ana)
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
-    assert ("ana", "denied") in _audited(demo_hub, "records.view", f"property:{uprn}")
+    assert ("ana", "records.view", "denied") in audited(demo_hub, f"property:{uprn}")
     missing = client.get("/api/v1/places/999999999999", headers=ivy)
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
     bad = client.get("/api/v1/places/not-a-uprn", headers=ivy)
@@ -284,7 +262,7 @@ def test_api_reports(demo_hub: Hub, as_user) -> None:  # type: ignore[no-untyped
     ivy = _token(client, demo_hub, "ivy")
     savings = client.get("/api/v1/reports/savings", headers=ivy).json()
     assert savings["sections"][0]["title"] == "By rule"
-    assert ("ivy", "allowed") in _audited(demo_hub, "report.view", "report:savings")
+    assert ("ivy", "report.view", "allowed") in audited(demo_hub, "report:savings")
     assert client.get("/api/v1/reports/none", headers=ana).status_code == 404
 
 
