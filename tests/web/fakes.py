@@ -86,42 +86,22 @@ def _details() -> list[MatchDetail]:
                 "2 other adults are registered to vote at the same UPRN",
                 "they have been registered for more than 6 months",
             ],
+            # source, record key, person, name, born, address, postcode, UPRN, UPRN method
             records=[
                 RecordView(
-                    source="council_tax",
-                    record_key="CT-0001",
-                    entity_id="P-000101",
-                    name="Sam Placeholder",
-                    date_of_birth=date(1980, 5, 17),
-                    address="14 Placeholder Road, Testbury",
-                    postcode="ZZ1 1AA",
-                    uprn="100000000014",
-                    uprn_method="exact",
-                    details={"Discount": "Single person discount", "Since": "1 April 2021"},
+                    "council_tax", "CT-0001", "P-000101", "Sam Placeholder", date(1980, 5, 17),
+                    "14 Placeholder Road, Testbury", "ZZ1 1AA", "100000000014", "exact",
+                    {"Discount": "Single person discount", "Since": "1 April 2021"},
                 ),
                 RecordView(
-                    source="electoral_register",
-                    record_key="ER-5521",
-                    entity_id="P-000101",
-                    name="Samuel Placeholder",
-                    date_of_birth=date(1980, 5, 17),
-                    address="14 Placeholder Rd",
-                    postcode="ZZ1 1AA",
-                    uprn="100000000014",
-                    uprn_method="model",
+                    "electoral_register", "ER-5521", "P-000101", "Samuel Placeholder",
+                    date(1980, 5, 17), "14 Placeholder Rd", "ZZ1 1AA", "100000000014", "model",
                 ),
                 RecordView(
-                    source="electoral_register",
-                    record_key="ER-5522",
-                    entity_id="P-000102",
-                    name="Alex Fictional",
-                    date_of_birth=date(1982, 11, 2),
-                    address="14 Placeholder Rd",
-                    postcode="ZZ1 1AA",
-                    uprn="100000000014",
-                    uprn_method="model",
+                    "electoral_register", "ER-5522", "P-000102", "Alex Fictional",
+                    date(1982, 11, 2), "14 Placeholder Rd", "ZZ1 1AA", "100000000014", "model",
                 ),
-            ],
+            ],  # fmt: skip
             links=[
                 LinkEvidence(
                     left="council_tax:CT-0001",
@@ -146,17 +126,10 @@ def _details() -> list[MatchDetail]:
             why=["the badge is valid until 2026", "a death registration matches the badge holder"],
             records=[
                 RecordView(
-                    source="blue_badges",
-                    record_key="BB-77",
-                    entity_id="P-000203",
-                    name="Jo Example",
-                    date_of_birth=date(1941, 3, 9),
-                    address="3 Sample Close, Testbury",
-                    postcode="ZZ1 2BB",
-                    uprn="100000000203",
-                    uprn_method="given",
+                    "blue_badges", "BB-77", "P-000203", "Jo Example", date(1941, 3, 9),
+                    "3 Sample Close, Testbury", "ZZ1 2BB", "100000000203", "given",
                 )
-            ],
+            ],  # fmt: skip
             links=[],
             value_basis="The Cabinet Office's standard estimate per blue badge cancelled: £575.",
         ),
