@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from joinedup.cases.workflow import CaseError, case_for_match, case_states, update_case
@@ -26,6 +26,7 @@ from joinedup.store.runs import QualityResult, Run, SourceRun
 from joinedup.store.users import User
 from joinedup.web import reads
 from joinedup.web.deps import AUDIT_WRITE_LOCK, DEFAULT_PURPOSE, DbDep, HubDep, gate
+from joinedup.web.paging import api_page, api_slice, count_and_fetch
 from joinedup.web.people_cache import served_people
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
@@ -80,10 +81,6 @@ Offset = Annotated[int, Query(ge=0, description="skip this many items first")]
 Purpose = Annotated[
     str, Query(description="why you are asking: " + ", ".join(PURPOSES), max_length=100)
 ]
-
-
-def _page(items: list[Any], total: int, limit: int, offset: int) -> dict[str, Any]:
-    return {"items": items, "total": total, "limit": limit, "offset": offset}
 
 
 def _gate(
@@ -164,7 +161,7 @@ def sources(
                 quarantined=load.quarantined if load else None,
             ).model_dump()
         )
-    return _page(items[offset : offset + limit], len(items), limit, offset)
+    return api_slice(items, limit, offset)
 
 
 class RunOut(BaseModel):
@@ -185,10 +182,8 @@ def runs(
 ) -> dict:
     """Pipeline runs, newest first, failed ones included; filter by status."""
     query = select(Run) if status is None else select(Run).where(Run.status == status)
-    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = db.scalars(
-        query.order_by(Run.started_at.desc(), Run.id.desc()).limit(limit).offset(offset)
-    )
+    order = (Run.started_at.desc(), Run.id.desc())
+    total, rows = count_and_fetch(db, query, order, limit, offset)
     items = [
         RunOut(
             id=r.id,
@@ -199,7 +194,7 @@ def runs(
         ).model_dump()
         for r in rows
     ]
-    return _page(items, total, limit, offset)
+    return api_page(items, total, limit, offset)
 
 
 @router.get("/quality", responses=ERRORS)
@@ -229,10 +224,8 @@ def quality(
         query = query.where(QualityResult.dimension == dimension)
     if below is not None:
         query = query.where(QualityResult.score < below)
-    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = db.scalars(
-        query.order_by(QualityResult.source, QualityResult.id).limit(limit).offset(offset)
-    )
+    order = (QualityResult.source, QualityResult.id)
+    total, rows = count_and_fetch(db, query, order, limit, offset)
     items = [
         {
             "run_id": r.run_id,
@@ -245,7 +238,7 @@ def quality(
         }
         for r in rows
     ]
-    return _page(items, total, limit, offset)
+    return api_page(items, total, limit, offset)
 
 
 # --- matches and cases (personal data: the gate first) ---------------------------------
@@ -285,8 +278,7 @@ def matches(
         for m in hub.list_matches()
         if (rule is None or m.rule == rule) and (status is None or m.case_status == status)
     ]
-    items = [_summary(m, fields) for m in shown[offset : offset + limit]]
-    return _page(items, len(shown), limit, offset)
+    return api_slice(shown, limit, offset, lambda m: _summary(m, fields))
 
 
 @router.get("/matches/{match_key}", responses=ERRORS)
@@ -450,7 +442,7 @@ def search_people(
     asked = reads.person_gate_fields(hub.config.sources, partner, SEARCH_FIELDS)
     _gate(db, user, "records.view", "people:search", purpose, asked)
     if not hub.has_run():
-        return _page([], 0, query.limit, 0)
+        return api_page([], 0, query.limit, 0)
     found = hub.lookup(limit=query.limit, **details)
     items = [
         {
@@ -461,7 +453,7 @@ def search_people(
         }
         for c in found
     ]
-    return _page(items, len(items), query.limit, 0)
+    return api_page(items, len(items), query.limit, 0)
 
 
 @router.get("/people/{entity_id}", responses=ERRORS)

@@ -19,7 +19,8 @@ from joinedup.reports.document import Document
 from joinedup.store.runs import Run
 from joinedup.web import reads, runner
 from joinedup.web.deps import DEFAULT_PURPOSE, DbDep, HubDep
-from joinedup.web.routers.api import ERRORS, ApiError, ApiUser, Limit, Offset, Purpose, _gate, _page
+from joinedup.web.paging import api_slice
+from joinedup.web.routers.api import ERRORS, ApiError, ApiUser, Limit, Offset, Purpose, _gate
 from joinedup.web.routers.report_library import REPORTS, build_report
 from joinedup.web.routers.runs import start as start_web_run
 
@@ -169,7 +170,7 @@ def reports(user: ApiUser, limit: Limit = 50, offset: Offset = 0) -> dict:
         {"name": r.name, "title": r.title, "description": r.description, "gated": r.gated}
         for r in REPORTS.values()
     ]
-    return _page(items[offset : offset + limit], len(items), limit, offset)
+    return api_slice(items, limit, offset)
 
 
 def _document_out(document: Document) -> dict[str, Any]:

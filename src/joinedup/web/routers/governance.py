@@ -10,7 +10,6 @@ trail is itself in the trail.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
@@ -19,7 +18,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -55,6 +54,7 @@ from joinedup.web.deps import (
     csrf_protect,
     gate,
 )
+from joinedup.web.paging import api_page, api_slice, count_and_fetch, page_number
 from joinedup.web.routers.api import ERRORS, ApiError, ApiUser, Limit, Offset
 from joinedup.web.routers.matches import denied_page
 from joinedup.web.templating import render
@@ -222,10 +222,9 @@ class AuditFilter:
 
 
 def _audit_events(db: Session, filters: AuditFilter, limit: int, offset: int) -> tuple[int, list]:
-    query = filters.apply(select(AuditEvent))
-    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = db.scalars(query.order_by(AuditEvent.seq.desc()).limit(limit).offset(offset))
-    return int(total), list(rows)
+    return count_and_fetch(
+        db, filters.apply(select(AuditEvent)), (AuditEvent.seq.desc(),), limit, offset
+    )
 
 
 def _day(text: str) -> date | None:
@@ -254,8 +253,7 @@ def audit_page(
     given = (("from", since), ("to", until))
     bad_dates = [label for label, text in given if text and not _day(text)]
     total, _ = _audit_events(db, filters, 1, 0)
-    pages = max(1, math.ceil(total / AUDIT_PAGE_SIZE))
-    page = min(max(page, 1), pages)
+    page, pages = page_number(page, total, AUDIT_PAGE_SIZE)
     _, events = _audit_events(db, filters, AUDIT_PAGE_SIZE, (page - 1) * AUDIT_PAGE_SIZE)
     params = {
         "actor": filters.actor,
@@ -350,21 +348,21 @@ async def change_catalogue(
 # --- the API ------------------------------------------------------------------------------
 
 
+def _agreement_out(view: AgreementView) -> dict[str, Any]:
+    out = asdict(view)
+    out["parties"] = [
+        {"organisation": o, "lawful_basis": b, "special_category_condition": c}
+        for o, b, c in view.parties
+    ]
+    out["shares"] = [{"source": s, "fields": list(f)} for s, f in view.shares]
+    return out
+
+
 @api_router.get("/agreements", responses=ERRORS)
 def api_agreements(db: DbDep, user: ApiUser, limit: Limit = 100, offset: Offset = 0) -> dict:
     """Data sharing agreements (a partner's token: only their organisation's), with their
     state today: only "in_force" lets anyone see anything."""
-    views = _agreements(db, user)
-    items = []
-    for view in views[offset : offset + limit]:
-        item = asdict(view)
-        item["parties"] = [
-            {"organisation": o, "lawful_basis": b, "special_category_condition": c}
-            for o, b, c in view.parties
-        ]
-        item["shares"] = [{"source": s, "fields": list(f)} for s, f in view.shares]
-        items.append(item)
-    return {"items": items, "total": len(views), "limit": limit, "offset": offset}
+    return api_slice(_agreements(db, user), limit, offset, _agreement_out)
 
 
 @api_router.get("/audit", responses=ERRORS)
@@ -402,10 +400,7 @@ def api_audit(
         for e in events
     ]
     return {
-        "items": items,
-        "total": total,
-        "limit": limit,
-        "offset": offset,
+        **api_page(items, total, limit, offset),
         "chain_intact": not problems,
         "chain_problems": problems,
     }

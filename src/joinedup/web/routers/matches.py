@@ -36,6 +36,7 @@ from joinedup.web.deps import (
     UserDep,
     csrf_protect,
 )
+from joinedup.web.paging import page_number
 from joinedup.web.templating import render
 
 router = APIRouter()
@@ -108,8 +109,7 @@ def match_list(
     )
     cases = case_states(db, [m.match_key for m in matches])
     shown = filter_queue(queue_rows(matches, cases, run_start_times(db, matches)), filters)
-    pages = max(1, math.ceil(len(shown) / PAGE_SIZE))
-    page = min(max(page, 1), pages)
+    page, pages = page_number(page, len(shown), PAGE_SIZE)
     params = {
         "status": status,
         "rule": rule,
