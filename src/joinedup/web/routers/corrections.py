@@ -8,7 +8,8 @@ and is shown only on the steward's review page, which the gate guards.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
@@ -35,6 +36,7 @@ from joinedup.web.templating import render
 router = APIRouter()
 
 REVIEW_LIMIT = 100
+T = TypeVar("T")
 
 
 def _valid_entity(entity_id: str) -> None:
@@ -76,17 +78,13 @@ def submit(
 ) -> Response:
     _valid_entity(entity_id)
     form = {"field": field, "value": value, "reason": reason}
-    db.commit()
-    try:
-        with AUDIT_WRITE_LOCK:
-            correction = submit_correction(db, user, entity_id, field, value, reason)
-            db.commit()
-    except PermissionDenied as denied:
-        db.commit()  # keep the refusal on record
-        return denied_page(request, denied.decision)
-    except CorrectionError as problem:
-        db.rollback()
-        return _form_page(request, entity_id, form, str(problem))
+    correction = _guarded_step(
+        request, db,
+        lambda: submit_correction(db, user, entity_id, field, value, reason),
+        lambda problem: _form_page(request, entity_id, form, problem),
+    )  # fmt: skip
+    if isinstance(correction, Response):
+        return correction
     request.state.session.set_flash(
         f"Correction #{correction.id} has been sent to a data steward for review."
     )
@@ -127,6 +125,26 @@ def review_list(request: Request, user: UserDep, db: DbDep) -> Response:
     return _review_page(request, db, user)
 
 
+def _guarded_step(
+    request: Request, db: Session, step: Callable[[], T], on_problem: Callable[[str], Response]
+) -> T | Response:
+    """Run one step of the correction workflow (which asks the gate) under the audit write
+    lock. A refusal is kept on record and shown as the refusal page; a step the workflow
+    rejects is undone and `on_problem` shows the form again with the reason."""
+    db.commit()  # end the read transaction: the gate writes (see deps.gate)
+    try:
+        with AUDIT_WRITE_LOCK:
+            done = step()
+            db.commit()
+    except PermissionDenied as denied:
+        db.commit()  # keep the refusal on record
+        return denied_page(request, denied.decision)
+    except CorrectionError as problem:
+        db.rollback()
+        return on_problem(str(problem))
+    return done
+
+
 def _entity_sources(hub: HubLike, entity_id: str) -> list[str]:
     """The sources holding the person's records in the served run: their owners are told."""
     if not hub.has_run():
@@ -160,19 +178,14 @@ def review(
         raise HTTPException(status_code=404)
     sources = _entity_sources(hub, correction.entity_id)
     owners = {name: s.owner for name, s in hub.config.sources.items()}
-    db.commit()
-    try:
-        with AUDIT_WRITE_LOCK:
-            done = review_correction(
-                db, user, correction_id, decision == "approve", owners, sources, note
-            )
-            db.commit()
-    except PermissionDenied as denied:
-        db.commit()
-        return denied_page(request, denied.decision)
-    except CorrectionError as problem:
-        db.rollback()
-        return _review_page(request, db, user, str(problem))
+    approve = decision == "approve"
+    done = _guarded_step(
+        request, db,
+        lambda: review_correction(db, user, correction_id, approve, owners, sources, note),
+        lambda problem: _review_page(request, db, user, problem),
+    )  # fmt: skip
+    if isinstance(done, Response):
+        return done
     told = ", ".join(n.owner for n in done.notices)
     message = f"Correction #{done.id} has been {done.status}."
     if done.status == "approved":
@@ -191,17 +204,13 @@ def erase(
     entity_id: Annotated[str, Form(max_length=40)] = "",
     reference: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    db.commit()
-    try:
-        with AUDIT_WRITE_LOCK:
-            suppression = request_erasure(db, user, entity_id, reference)
-            db.commit()
-    except PermissionDenied as denied:
-        db.commit()
-        return denied_page(request, denied.decision)
-    except CorrectionError as problem:
-        db.rollback()
-        return _review_page(request, db, user, str(problem))
+    suppression = _guarded_step(
+        request, db,
+        lambda: request_erasure(db, user, entity_id, reference),
+        lambda problem: _review_page(request, db, user, problem),
+    )  # fmt: skip
+    if isinstance(suppression, Response):
+        return suppression
     request.state.session.set_flash(
         f"Erasure #{suppression.id} is recorded: the person is left out of every page now "
         "and of every run from the next one."
