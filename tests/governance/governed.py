@@ -122,6 +122,13 @@ class Planted:
         return {v for v in values if re.search(rf"(?<![\w-]){re.escape(v.lower())}(?![\w-])", low)}
 
 
+def csrf_from(html: str) -> str:
+    """The CSRF token of a form in the page."""
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "no CSRF token in the page"
+    return found.group(1)
+
+
 def _date_forms(value: date) -> set[str]:
     return {value.isoformat(), value.strftime("%-d %B %Y")}
 
@@ -184,11 +191,9 @@ class Governed:
     def signed_in(self, account: str) -> TestClient:
         client = self.client()
         page = client.get("/login")
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-        assert token is not None
         response = client.post(
             "/login",
-            data={"username": account, "password": PASSWORD, "csrf_token": token.group(1)},
+            data={"username": account, "password": PASSWORD, "csrf_token": csrf_from(page.text)},
         )
         assert response.status_code == 303, response.text
         return client

@@ -11,18 +11,12 @@ from sqlalchemy import select
 
 from joinedup.store.audit import AuditEvent
 
-from .governed import AGREEMENT, PARTNER_ORG, Governed, governed_hub
+from .governed import AGREEMENT, PARTNER_ORG, Governed, csrf_from, governed_hub
 
 
 @pytest.fixture(scope="module")
 def governed(demo_hub_config, tmp_path_factory: pytest.TempPathFactory) -> Governed:  # type: ignore[no-untyped-def]
     return governed_hub(demo_hub_config.folder, tmp_path_factory.mktemp("pages") / "council")
-
-
-def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found
-    return found.group(1)
 
 
 def _events(governed: Governed, action: str) -> list[AuditEvent]:
@@ -50,7 +44,7 @@ def test_the_dpo_suspends_an_agreement_and_the_partner_loses_access(governed: Go
 
     dpo = governed.signed_in("dpo")
     page = dpo.get(f"/agreements/{AGREEMENT}")
-    form = {"status": "suspended", "review": "2027-01-31", "csrf_token": _csrf(page.text)}
+    form = {"status": "suspended", "review": "2027-01-31", "csrf_token": csrf_from(page.text)}
     done = dpo.post(f"/agreements/{AGREEMENT}", data=form)
     assert done.status_code == 303
     assert "status active to suspended" in dpo.get(done.headers["location"]).text
@@ -66,7 +60,7 @@ def test_the_dpo_suspends_an_agreement_and_the_partner_loses_access(governed: Go
         assert "No data sharing agreement naming your organisation is in force" in mine.text
         assert "suspended" in mine.text
     finally:
-        form = {"status": "active", "review": "2030-01-01", "csrf_token": _csrf(page.text)}
+        form = {"status": "active", "review": "2030-01-01", "csrf_token": csrf_from(page.text)}
         assert dpo.post(f"/agreements/{AGREEMENT}", data=form).status_code == 303
     assert partner.get(person).status_code == 200
 
@@ -74,7 +68,7 @@ def test_the_dpo_suspends_an_agreement_and_the_partner_loses_access(governed: Go
 def test_an_investigator_may_not_change_an_agreement(governed: Governed) -> None:
     ivy = governed.signed_in("investigator")
     page = ivy.get(f"/agreements/{AGREEMENT}")
-    form = {"status": "suspended", "review": "", "csrf_token": _csrf(page.text)}
+    form = {"status": "suspended", "review": "", "csrf_token": csrf_from(page.text)}
     refused = ivy.post(f"/agreements/{AGREEMENT}", data=form)
     assert refused.status_code == 403
     denied = [e for e in _events(governed, "agreement.edit") if e.actor == "investigator"]
@@ -85,7 +79,7 @@ def test_an_investigator_may_not_change_an_agreement(governed: Governed) -> None
 def test_a_bad_review_date_is_explained(governed: Governed) -> None:
     admin = governed.signed_in("admin")
     page = admin.get(f"/agreements/{AGREEMENT}")
-    form = {"status": "active", "review": "31/01/2027", "csrf_token": _csrf(page.text)}
+    form = {"status": "active", "review": "31/01/2027", "csrf_token": csrf_from(page.text)}
     answer = admin.post(f"/agreements/{AGREEMENT}", data=form)
     assert answer.status_code == 400
     assert "year-month-day" in answer.text
@@ -151,7 +145,7 @@ def test_the_catalogue_page_and_its_editing(governed: Governed) -> None:
     assert "council_tax" in page.text and "dates of birth" in page.text
     section = page.text[page.text.index('id="source-council_tax"') :]
     columns = re.findall(r'name="(category-\d+)"', section.split("</section>")[0])
-    form = {"csrf_token": _csrf(page.text), "steward": "Revenues data steward"}
+    form = {"csrf_token": csrf_from(page.text), "steward": "Revenues data steward"}
     form[columns[-1]] = "health"
     saved = owner.post("/catalogue/council_tax", data=form)
     assert saved.status_code == 303
@@ -160,7 +154,7 @@ def test_the_catalogue_page_and_its_editing(governed: Governed) -> None:
     assert [e.actor for e in _events(governed, "catalogue.edited")] == ["data_owner"] * 2
     analyst = governed.signed_in("analyst")
     assert 'name="steward"' not in analyst.get("/catalogue").text  # read-only for them
-    refused = analyst.post("/catalogue/council_tax", data={"csrf_token": _csrf(page.text)})
+    refused = analyst.post("/catalogue/council_tax", data={"csrf_token": csrf_from(page.text)})
     assert refused.status_code in (400, 403)
     assert governed.signed_in("partner").get("/catalogue").status_code == 403
 

@@ -4,7 +4,6 @@ exports; the same value has the same pseudonym everywhere; every view is audited
 from __future__ import annotations
 
 import csv
-import re
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ from joinedup.cli import app as cli
 from joinedup.governance.pseudonyms import KEY_ENV, create_key, load_key, pseudonym
 from joinedup.store.audit import AuditEvent
 
-from .governed import Governed, governed_hub
+from .governed import Governed, csrf_from, governed_hub
 
 
 @pytest.fixture(scope="module")
@@ -133,11 +132,9 @@ def test_reidentification_for_allowed_roles_only_and_audited(
     wanted = pseudonym(key, "uprn", uprn)
     for account, allowed in (("dpo", True), ("analyst", False)):
         client = governed.signed_in(account)
-        form = client.get("/pseudonyms")
-        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-        assert token is not None
+        token = csrf_from(client.get("/pseudonyms").text)
         data = {"pseudonym": wanted, "kind": "uprn", "purpose": "audit_oversight",
-                "csrf_token": token.group(1)}  # fmt: skip
+                "csrf_token": token}  # fmt: skip
         answer = client.post("/pseudonyms", data=data)
         assert answer.status_code == (200 if allowed else 403), account
         assert (f"<li>{uprn}</li>" in answer.text) is allowed

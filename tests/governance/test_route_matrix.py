@@ -70,6 +70,7 @@ from .governed import (
     PASSWORD,
     SHARED_SOURCE,
     Governed,
+    csrf_from,
     governed_hub,
     set_agreement_state,
 )
@@ -267,10 +268,7 @@ def _request(governed: Governed, client: Any, account: str, method: str, url: st
     search = _search(governed)
     if api:
         return client.post(url, headers=headers, params=query, json=search)
-    page = client.get("/people")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert token is not None
-    form = {**search, "csrf_token": token.group(1), **query}
+    form = {**search, "csrf_token": csrf_from(client.get("/people").text), **query}
     return client.post(url, data=form)
 
 
@@ -487,31 +485,28 @@ def _rows(governed: Governed, *models: Any) -> list[tuple[Any, ...]]:
     return sorted(found, key=repr)
 
 
-def _other_entity(governed: Governed) -> str:
-    """Someone other than the planted person, so erasing them leaves the rest in place."""
+def _first_value(governed: Governed, sql: str) -> str:
+    """The first column of the answer to this query about the planted person."""
     con = governed.hub.connect()
     try:
-        row = con.execute(
-            "SELECT min(entity_id) FROM record_entities WHERE entity_id <> ?",
-            [governed.planted.entity_id],
-        ).fetchone()
+        row = con.execute(sql, [governed.planted.entity_id]).fetchone()
     finally:
         con.close()
     assert row is not None
     return str(row[0])
+
+
+def _other_entity(governed: Governed) -> str:
+    """Someone other than the planted person, so erasing them leaves the rest in place."""
+    return _first_value(
+        governed, "SELECT min(entity_id) FROM record_entities WHERE entity_id <> ?"
+    )
 
 
 def _planted_record(governed: Governed) -> str:
-    con = governed.hub.connect()
-    try:
-        row = con.execute(
-            "SELECT min(record_id) FROM record_entities WHERE entity_id = ?",
-            [governed.planted.entity_id],
-        ).fetchone()
-    finally:
-        con.close()
-    assert row is not None
-    return str(row[0])
+    return _first_value(
+        governed, "SELECT min(record_id) FROM record_entities WHERE entity_id = ?"
+    )
 
 
 def _pseudonym_form(governed: Governed) -> dict[str, Any]:
@@ -689,10 +684,8 @@ def _send(governed: Governed, client: Any, account: str, method: str, url: str,
     if url.startswith("/api/"):
         headers = {"Authorization": "Bearer " + governed.token(account)}
         return client.request(method, url, headers=headers, json=body or None)
-    page = client.get("/account")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert token is not None
-    return client.request(method, url, data={**body, "csrf_token": token.group(1)})
+    token = csrf_from(client.get("/account").text)
+    return client.request(method, url, data={**body, "csrf_token": token})
 
 
 @pytest.mark.parametrize("route", list(WRITES), ids=lambda r: f"{r[0]} {r[1]}")
