@@ -227,11 +227,23 @@ def _mutate(con: duckdb.DuckDBPyConnection) -> None:
 def run_incremental(path: Path, as_of: str, relink: bool = True) -> dict:
     """Full link, then a 1% delta linked incrementally and by a full relink: time of each
     and the share of records whose entity holds exactly the same records both ways.
+    Each of the three is the whole linking stage as `run_joinedup` times it (link,
+    entities, golden records); the incremental one copies untouched people's rows.
     Without `relink` (for lack of time at a million records) the incremental run is
     compared with the first full link's time and agreement is not measured."""
     from joinedup.config import LinkConfig
+    from joinedup.link.entities import build_entity_tables
+    from joinedup.link.golden import build_golden_records
     from joinedup.link.incremental import link_people_incremental
     from joinedup.link.people import link_people
+
+    def stage(con: duckdb.DuckDBPyConnection, previous: Path | None, incremental: bool) -> None:
+        if incremental:
+            link_people_incremental(con, LinkConfig(), previous_store=previous, run_id="r2")
+        else:
+            link_people(con, LinkConfig(), previous_store=previous, run_id="r2")
+        build_entity_tables(con, as_of, previous_store=previous)
+        build_golden_records(con, previous_store=previous)
 
     with tempfile.TemporaryDirectory() as tmp:
         previous = Path(tmp) / "previous.duckdb"
@@ -241,7 +253,7 @@ def run_incremental(path: Path, as_of: str, relink: bool = True) -> dict:
             first.execute(f"CREATE TABLE {table} AS SELECT * FROM inp.{table}")
         first.execute("DETACH inp")
         started = time.perf_counter()
-        link_people(first, LinkConfig(), run_id="r1")
+        stage(first, None, incremental=False)
         full_first = time.perf_counter() - started
         first.close()
         results = {}
@@ -249,35 +261,41 @@ def run_incremental(path: Path, as_of: str, relink: bool = True) -> dict:
             con = _load(path)
             _mutate(con)
             started = time.perf_counter()
-            if mode == "incremental":
-                link_people_incremental(con, LinkConfig(), previous_store=previous, run_id="r2")
-            else:
-                link_people(con, LinkConfig(), previous_store=previous, run_id="r2")
-            results[mode] = (time.perf_counter() - started, con)
+            cpu = _cpu_seconds()
+            stage(con, previous, incremental=mode == "incremental")
+            results[mode] = (time.perf_counter() - started, con, _cpu_seconds() - cpu)
+    seconds, con, cpu = results["incremental"]
+    out = {
+        "full_first_seconds": round(full_first, 2),
+        "incremental_seconds": round(seconds, 2),
+        "incremental_cpu_seconds": round(cpu, 1),
+        "delta_records": int(con.execute("SELECT count(*) FROM _delta").fetchone()[0]),  # type: ignore[index]
+        "people_kept": int(con.execute("SELECT count(*) FROM _kept_entities").fetchone()[0]),  # type: ignore[index]
+        "seconds": round(seconds, 2),
+        "con": con,
+    }
+    if not relink:
+        return out | {"incremental_to_full_time": round(seconds / full_first, 3)}
     members = (
         "SELECT record_id, list(record_id ORDER BY record_id) OVER (PARTITION BY entity_id "
         "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS m FROM person_clusters"
     )
-    if not relink:
-        return {
-            "full_first_seconds": round(full_first, 2),
-            "incremental_seconds": round(results["incremental"][0], 2),
-            "incremental_to_full_time": round(results["incremental"][0] / full_first, 3),
-            "seconds": round(results["incremental"][0], 2),
-            "con": results["incremental"][1],
-        }
-    inc = results["incremental"][1].execute(members).df()
-    full = results["full"][1].execute(members).df()
-    both = inc.merge(full, on="record_id")
+    full_seconds, full_con, full_cpu = results["full"]
+    both = con.execute(members).df().merge(full_con.execute(members).df(), on="record_id")
     same = float((both["m_x"].map(tuple) == both["m_y"].map(tuple)).mean())
-    return {
-        "full_first_seconds": round(full_first, 2),
-        "full_relink_seconds": round(results["full"][0], 2),
-        "incremental_seconds": round(results["incremental"][0], 2),
-        "incremental_to_full_time": round(results["incremental"][0] / results["full"][0], 3),
+    golden = "SELECT entity_id, field, value FROM golden_records"
+    full_con.register("_inc_golden", con.execute(golden).to_arrow_table())
+    golden_same = full_con.execute(
+        f"SELECT count(*) / (SELECT count(*) FROM _inc_golden) FROM "
+        f"(SELECT * FROM _inc_golden INTERSECT ALL {golden})"
+    ).fetchone()[0]  # type: ignore[index]
+    return out | {
+        "full_relink_seconds": round(full_seconds, 2),
+        "full_relink_cpu_seconds": round(full_cpu, 1),
+        "incremental_to_full_time": round(seconds / full_seconds, 3),
+        "incremental_to_full_cpu": round(cpu / full_cpu, 3),
         "records_same_entity_as_full_relink": round(same, 4),
-        "seconds": round(results["incremental"][0], 2),
-        "con": results["incremental"][1],
+        "golden_values_same_as_full_relink": round(float(golden_same), 4),
     }
 
 
@@ -393,7 +411,9 @@ _LOOKUP_KEYS = (
     "lookup_p95_ms",
     "lookup_top1_own_entity",
     "incremental_to_full_time",
+    "incremental_to_full_cpu",
     "records_same_entity_as_full_relink",
+    "golden_values_same_as_full_relink",
 )
 
 
@@ -429,9 +449,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.child:
-        child(
-            args.child, args.input, args.as_of, args.reference_memory_limit, not args.no_relink
-        )
+        child(args.child, args.input, args.as_of, args.reference_memory_limit, not args.no_relink)
         return
 
     table = []
@@ -446,9 +464,7 @@ def main() -> None:
         row: dict = {"size": size, "prepare_seconds": round(prepare_seconds, 1)}
         for method in args.methods:
             runs = [
-                _measure(
-                    method, path, args.as_of, args.reference_memory_limit, not args.no_relink
-                )
+                _measure(method, path, args.as_of, args.reference_memory_limit, not args.no_relink)
                 for _ in range(args.runs)
             ]
             for run in runs:

@@ -153,24 +153,31 @@ class Hub:
 
             started = time.perf_counter()
             say("linking people across sources")
-            # Incremental runs keep the last run's model and links; labels and a pinned
-            # model version need the full path, which scores every pair.
+            # Incremental runs keep the last run's model and links (reviewers' answers
+            # still decide their pairs); a pinned model version scores every pair.
             incremental = self.config.link.incremental and review.model_json is None
             link = link_people_incremental if incremental else link_people
+            previous = analytical.current_path(self.data_dir)
             people = link(
                 con,
                 self.config.link,
                 progress=lambda m: say(m),
-                previous_store=analytical.current_path(self.data_dir),
+                previous_store=previous,
                 run_id=run_id,
-                **({} if incremental else {"review": review}),
+                review=review,
             )
             summary.people_links, summary.entities = people.links, people.entities
-            build_entity_tables(con, as_of.isoformat())
+            # People an incremental link left as they were keep last run's rows (reuse.py).
+            build_entity_tables(con, as_of.isoformat(), previous_store=previous)
             build_households(con, as_of.isoformat())
             build_occupancy(con, as_of.isoformat())
             build_stale_alerts(con, as_of.isoformat())
-            build_golden_records(con, self.config.link.source_trust, self.config.link.survivorship)
+            build_golden_records(
+                con,
+                self.config.link.source_trust,
+                self.config.link.survivorship,
+                previous_store=previous,
+            )
             with self.store.session() as session:  # approved corrections win
                 apply_to_run(con, session, "golden")
             summary.seconds["link_people"] = time.perf_counter() - started

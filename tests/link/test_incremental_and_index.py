@@ -3,18 +3,26 @@ clustering every link; the lookup index scores a capped candidate set."""
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from joinedup.config import LinkConfig
 from joinedup.hub import Hub
+from joinedup.link import scoring
 from joinedup.link.clusters import split_conflicting_clusters
+from joinedup.link.entities import build_entity_tables
+from joinedup.link.golden import build_golden_records
 from joinedup.link.incremental import _cluster, _components, link_people_incremental
 from joinedup.link.lookup import PersonIndex
 from joinedup.link.people import link_people
+from joinedup.link.review import LinkReview
+
+AS_OF = "2026-11-01"
 
 
 def test_components_name_each_cluster_by_its_smallest_record() -> None:
@@ -51,6 +59,8 @@ def incremental_run(demo_hub_config, tmp_path_factory):  # type: ignore[no-untyp
     previous = folder / "previous.duckdb"
     first = _inputs(hub, previous)
     link_people(first, LinkConfig(), run_id="r1")
+    build_entity_tables(first, AS_OF)
+    build_golden_records(first)
     before = dict(first.execute("SELECT record_id, entity_id FROM person_clusters").fetchall())
     # A record with a name, in a cluster of two or more, to copy under a new id.
     copied, gone = first.execute(
@@ -71,6 +81,8 @@ def incremental_run(demo_hub_config, tmp_path_factory):  # type: ignore[no-untyp
     )
     con.execute("DELETE FROM records WHERE record_id = ?", [gone])
     summary = link_people_incremental(con, LinkConfig(), previous_store=previous, run_id="r2")
+    build_entity_tables(con, AS_OF, previous_store=previous)
+    build_golden_records(con, previous_store=previous)
     yield con, summary, before, copied, gone
     con.close()
 
@@ -91,15 +103,110 @@ def test_incremental_clusters_equal_clustering_every_link(incremental_run) -> No
     threshold = LinkConfig().threshold_probability
     con.execute("CREATE TABLE _saved_clusters AS SELECT * FROM person_clusters")
     con.execute("CREATE TABLE _saved_conflicts AS SELECT * FROM person_cluster_conflicts")
-    _cluster(con, threshold)  # every record, every link, as a full run clusters
-    split_conflicting_clusters(con, threshold)
-    con.execute("ALTER TABLE person_clusters ADD COLUMN entity_id VARCHAR")
-    con.execute("UPDATE person_clusters SET entity_id = cluster_id")
-    assert _partition(con) == incremental
-    conflicts = "SELECT record_id_l, record_id_r, reason FROM "
-    assert set(con.execute(conflicts + "person_cluster_conflicts").fetchall()) == set(
-        con.execute(conflicts + "_saved_conflicts").fetchall()
+    try:
+        _cluster(con, threshold)  # every record, every link, as a full run clusters
+        split_conflicting_clusters(con, threshold)
+        con.execute("ALTER TABLE person_clusters ADD COLUMN entity_id VARCHAR")
+        con.execute("UPDATE person_clusters SET entity_id = cluster_id")
+        assert _partition(con) == incremental
+        conflicts = "SELECT record_id_l, record_id_r, reason FROM "
+        assert set(con.execute(conflicts + "person_cluster_conflicts").fetchall()) == set(
+            con.execute(conflicts + "_saved_conflicts").fetchall()
+        )
+    finally:  # the other tests of this module read the incremental run's tables
+        con.execute("CREATE OR REPLACE TABLE person_clusters AS SELECT * FROM _saved_clusters")
+        con.execute(
+            "CREATE OR REPLACE TABLE person_cluster_conflicts AS SELECT * FROM _saved_conflicts"
+        )
+        con.execute("DROP TABLE _saved_clusters")
+        con.execute("DROP TABLE _saved_conflicts")
+
+
+def test_per_person_tables_copied_for_kept_people_equal_rebuilding_them(incremental_run) -> None:  # type: ignore[no-untyped-def]
+    con, *_ = incremental_run
+    kept = con.execute("SELECT count(*) FROM _kept_entities").fetchone()[0]
+    people = con.execute("SELECT count(DISTINCT entity_id) FROM person_clusters").fetchone()[0]
+    assert 0 < people - kept < 10  # most people were copied, the touched few rebuilt
+    copied = {
+        table: set(con.execute(f"SELECT * FROM {table}").fetchall())
+        for table in ("golden_records", "entity_facts")
+    }
+    con.execute("DROP TABLE _kept_entities")  # without it, both are built for everyone
+    build_entity_tables(con, AS_OF)
+    build_golden_records(con)
+    for table, rows in copied.items():
+        assert rows == set(con.execute(f"SELECT * FROM {table}").fetchall()), table
+
+
+def test_scoring_sql_scores_pairs_as_the_full_run_did(demo_hub_config, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    con = _inputs(Hub.open(demo_hub_config.config_path), tmp_path / "full.duckdb")
+    link_people(con, LinkConfig(), run_id="r1")
+    model_json = con.execute("SELECT model_json FROM link_model").fetchone()[0]
+    sql = scoring.keep_scoring_sql(con, model_json)
+    con.execute(
+        f"CREATE TEMP TABLE {scoring.PAIRS} AS SELECT record_id_l AS join_key_l, "
+        "record_id_r AS join_key_r, '0' AS match_key FROM person_links"
     )
+    scoring.write_score_nodes(
+        con,
+        json.loads(model_json),
+        f"SELECT join_key_l FROM {scoring.PAIRS} UNION SELECT join_key_r FROM {scoring.PAIRS}",
+    )
+    compared = con.execute(
+        f"""
+        SELECT count(*), max(abs(s.match_weight - l.match_weight)),
+               count(*) FILTER (WHERE s.gamma_dob <> l.gamma_dob)
+        FROM ({sql}) s JOIN person_links l
+          ON l.record_id_l = s.unique_id_l AND l.record_id_r = s.unique_id_r
+        """
+    ).fetchone()
+    pairs = con.execute("SELECT count(*) FROM person_links").fetchone()[0]
+    assert compared[0] == pairs > 100
+    assert compared[1] < 1e-9 and compared[2] == 0
+    con.close()
+
+
+def test_incremental_run_applies_reviewers_answers(demo_hub_config, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A pair answered "different people" after a run is parted by the next incremental
+    run, and an unlinked pair answered "same person" is joined; nothing else changes."""
+    hub = Hub.open(demo_hub_config.config_path)
+    previous = tmp_path / "previous.duckdb"
+    first = _inputs(hub, previous)
+    link_people(first, LinkConfig(), run_id="r1")
+    parted = first.execute(
+        "SELECT record_id_l, record_id_r FROM person_links l JOIN person_clusters a "
+        "ON a.record_id = l.record_id_l JOIN person_clusters b ON b.record_id = l.record_id_r "
+        "AND b.entity_id = a.entity_id WHERE a.entity_id IN (SELECT entity_id FROM "
+        "person_clusters GROUP BY 1 HAVING count(*) = 2) ORDER BY 1 LIMIT 1"
+    ).fetchone()
+    joined = first.execute(
+        "SELECT record_id_l, record_id_r FROM person_links l JOIN person_clusters a "
+        "ON a.record_id = l.record_id_l JOIN person_clusters b ON b.record_id = l.record_id_r "
+        "AND b.entity_id <> a.entity_id ORDER BY l.match_probability DESC, 1 LIMIT 1"
+    ).fetchone()
+    first.close()
+    labels = pd.DataFrame(
+        [(*parted, "different"), (*joined, "same")],
+        columns=["record_id_l", "record_id_r", "decision"],
+    )
+    review = LinkReview(labels=labels)
+    con = _inputs(hub, tmp_path / "current.duckdb")
+    summary = link_people_incremental(
+        con, LinkConfig(), previous_store=previous, run_id="r2", review=review
+    )
+    entity = dict(con.execute("SELECT record_id, entity_id FROM person_clusters").fetchall())
+    assert entity[parted[0]] != entity[parted[1]]
+    assert entity[joined[0]] == entity[joined[1]]
+    assert summary.id_events["records_rescored"] == 4  # only the answered pairs' records
+    assert review.labels_applied == 2
+    decided = dict(
+        ((left, right), p)
+        for left, right, p in con.execute(
+            "SELECT record_id_l, record_id_r, match_probability FROM person_links"
+        ).fetchall()
+    )
+    assert decided[parted] == 0.0 and decided[joined] == 1.0
+    con.close()
 
 
 def test_lookup_with_few_candidates_still_finds_the_person(demo_hub_config) -> None:

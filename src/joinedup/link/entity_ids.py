@@ -33,11 +33,17 @@ def _new_id(expr: str) -> str:
 
 
 def assign_stable_ids(
-    con: duckdb.DuckDBPyConnection, previous_store: Path | None, run_id: str
+    con: duckdb.DuckDBPyConnection,
+    previous_store: Path | None,
+    run_id: str,
+    scope: str | None = None,
 ) -> dict[str, int]:
     """Add `entity_id` to `person_clusters` (record_id, cluster_id) and write history.
 
     `previous_store` is the last published run's DuckDB file (None on a first run).
+    `scope` (SQL selecting record ids), for an incremental run: `person_clusters` holds
+    only the rebuilt records, and only the old entities among them are weighed (the
+    others keep their ids untouched, so must not count as retired).
     Returns counts of this run's events.
     """
     con.execute(
@@ -57,13 +63,14 @@ def assign_stable_ids(
                 con.execute(
                     "INSERT INTO _prev_clusters SELECT record_id, entity_id "
                     "FROM _prev.person_clusters"
+                    + (f" WHERE record_id IN ({scope})" if scope else "")
                 )
             if "entity_id_history" in tables:
                 con.execute("INSERT INTO entity_id_history SELECT * FROM _prev.entity_id_history")
-            else:  # a store from before history was kept: its ids count as issued
+            elif "person_clusters" in tables:  # from before history was kept: ids count as issued
                 con.execute(
                     "INSERT INTO entity_id_history SELECT NULL, entity_id, 'created', NULL, "
-                    "count(*) FROM _prev_clusters GROUP BY entity_id"
+                    "count(*) FROM _prev.person_clusters GROUP BY entity_id"
                 )
         finally:
             con.execute("DETACH _prev")

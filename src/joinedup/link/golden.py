@@ -16,9 +16,13 @@ support it and how many different values were offered.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import duckdb
+
+from joinedup.link.reuse import KEPT, attach_reusable, record_settings
 
 RULES = ("trusted", "recent", "frequent")
 
@@ -50,9 +54,13 @@ def build_golden_records(
     con: duckdb.DuckDBPyConnection,
     source_trust: Sequence[str] = (),
     survivorship: Mapping[str, str] | None = None,
+    previous_store: Path | None = None,
 ) -> int:
     """Write `golden_records` (entity_id, field, value, rule, source, record_id, seen,
-    support, alternatives) from `records` and `record_entities`; returns rows written."""
+    support, alternatives) from `records` and `record_entities`; returns rows written.
+
+    After an incremental link, people it left as they were keep `previous_store`'s rows
+    (reuse.py), except those with a correction, which the run applies afresh."""
     rules = {**DEFAULT_SURVIVORSHIP, **(survivorship or {})}
     unknown = sorted(set(rules.values()) - set(RULES))
     if unknown:
@@ -74,6 +82,14 @@ def build_golden_records(
         rule: "[" + ", ".join(keys[k.split()[0]] for k in _ORDER[rule].split(", ")) + "]"
         for rule in RULES
     }
+    settings = json.dumps({"fields": fields, "rules": rules, "trust": trust})
+    reuse = attach_reusable(con, previous_store, "golden_records", settings)
+    if reuse:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _golden_kept AS SELECT entity_id FROM {KEPT} "
+            "EXCEPT SELECT entity_id FROM _prev.golden_records WHERE rule = 'correction'"
+        )
+    only = "AND e.entity_id NOT IN (SELECT entity_id FROM _golden_kept)" if reuse else ""
     con.execute(
         f"""
         CREATE OR REPLACE TABLE golden_records AS
@@ -81,7 +97,7 @@ def build_golden_records(
             SELECT e.entity_id, r.source, r.record_id,
                    coalesce(r.start_date, r.snapshot_date) AS seen, {columns}
             FROM records r JOIN record_entities e USING (record_id)
-            WHERE e.entity_id IS NOT NULL
+            WHERE e.entity_id IS NOT NULL {only}
         ),
         vals AS (
             UNPIVOT wide ON {", ".join(fields)} INTO NAME field VALUE value
@@ -112,5 +128,12 @@ def build_golden_records(
         """,
         [trust],
     )
+    if reuse:
+        con.execute(
+            "INSERT INTO golden_records SELECT * FROM _prev.golden_records "
+            "WHERE entity_id IN (SELECT entity_id FROM _golden_kept)"
+        )
+        con.execute("DETACH _prev")
+    record_settings(con, "golden_records", settings)
     rows = con.execute("SELECT count(*) FROM golden_records").fetchone()
     return int(rows[0]) if rows else 0

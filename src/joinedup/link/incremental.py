@@ -18,7 +18,6 @@ delta is more than `max_delta_share` of the records this falls back to a full li
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,30 +25,15 @@ import duckdb
 import pyarrow as pa
 
 from joinedup.config import LinkConfig
-from joinedup.link import people
+from joinedup.link import people, scoring
 from joinedup.link.clusters import split_conflicting_clusters, write_cluster_quality
 from joinedup.link.entity_ids import assign_stable_ids
 from joinedup.link.nicknames import forename_variant_lists
+from joinedup.link.reuse import KEPT
+from joinedup.link.review import LinkReview, add_relabelled_to_delta, decide_new_links
 
 # Pairs below this match probability are not kept, as in a full run's predictions.
 _KEEP_FROM = 0.01
-
-_COMPARED = (
-    "source_dataset",
-    "first_name",
-    "surname",
-    "middle_name",
-    "dob",
-    "postcode",
-    "uprn",
-    "email",
-    "phone",
-    "nhs_number",
-    "ni_number",
-    "start_date",
-    "end_date",
-    "listed_once",
-)
 
 
 def link_people_incremental(
@@ -60,9 +44,14 @@ def link_people_incremental(
     previous_store: Path | None = None,
     run_id: str = "run",
     max_delta_share: float = 0.2,
+    review: LinkReview | None = None,
 ) -> people.PeopleLinkSummary:
-    """Like `people.link_people`, scoring only new and changed records when it can."""
+    """Like `people.link_people`, scoring only new and changed records when it can.
+
+    Reviewers' answers (`review`) decide their pairs as in a full run; the model is not
+    retrained on them until the next full run."""
     say = progress or (lambda _msg: None)
+    con.execute(f"DROP TABLE IF EXISTS {KEPT}")  # only a run that kept people leaves it
     usable = previous_store is not None and Path(previous_store).exists()
     if usable:
         con.execute(f"ATTACH '{_sql_path(previous_store)}' AS _prev (READ_ONLY)")
@@ -77,7 +66,7 @@ def link_people_incremental(
             con.execute("DETACH _prev")
     if not usable:
         return people.link_people(
-            con, settings, progress, previous_store=previous_store, run_id=run_id
+            con, settings, progress, previous_store=previous_store, run_id=run_id, review=review
         )
     con.execute(people._PREPARE_SQL)
     # A column added since the last run (or one it lacks) cannot be compared: leave it out.
@@ -99,16 +88,20 @@ def link_people_incremental(
         # A new derived column changes what the model compares: nothing old can be kept.
         con.execute("DETACH _prev")
         return people.link_people(
-            con, settings, progress, previous_store=previous_store, run_id=run_id
+            con, settings, progress, previous_store=previous_store, run_id=run_id, review=review
         )
-    cols = ", ".join(c for c in _COMPARED if c in current_columns)
     con.execute(
-        f"""
+        """
         CREATE OR REPLACE TEMP TABLE _delta AS
         SELECT unique_id FROM (
-            SELECT unique_id, {cols} FROM link_input
-            EXCEPT SELECT unique_id, {cols} FROM _prev.link_input
-        );
+            SELECT unique_id, compare_hash FROM link_input
+            EXCEPT SELECT unique_id, compare_hash FROM _prev.link_input
+        )
+        """
+    )
+    add_relabelled_to_delta(con, review)
+    con.execute(
+        """
         CREATE OR REPLACE TEMP TABLE _dropped AS
         SELECT unique_id FROM _prev.link_input
         WHERE unique_id NOT IN (SELECT unique_id FROM link_input)
@@ -121,12 +114,20 @@ def link_people_incremental(
     if n_all == 0 or n_delta > max_delta_share * n_all:
         con.execute("DETACH _prev")
         return people.link_people(
-            con, settings, progress, previous_store=previous_store, run_id=run_id
+            con, settings, progress, previous_store=previous_store, run_id=run_id, review=review
         )
     model_json = con.execute("SELECT model_json FROM _prev.link_model").fetchone()[0]  # type: ignore[index]
     say(f"scoring {n_delta:,} new or changed records against the rest")
     names = _name_variants(con)
-    new_links = _score_delta(con, json.loads(model_json), names) if n_delta else None
+    con.register("_names", names)
+    con.execute(
+        "CREATE OR REPLACE TABLE person_name_variants AS SELECT first_name, "
+        "CAST(first_name_variants AS VARCHAR[]) AS first_name_variants FROM _names"
+    )
+    con.unregister("_names")
+    con.execute("CREATE OR REPLACE TABLE link_model (model_json VARCHAR)")
+    con.execute("INSERT INTO link_model VALUES (?)", [model_json])
+    scoring_sql = scoring.keep_scoring_sql(con, model_json, previous="_prev")
     con.execute(
         """
         CREATE OR REPLACE TABLE person_links AS
@@ -136,29 +137,21 @@ def link_people_incremental(
         """
     )
     con.execute("CREATE OR REPLACE TEMP TABLE _new_links AS SELECT * FROM person_links LIMIT 0")
-    if new_links is not None:
-        con.register("_new_links_arrow", new_links)
-        con.execute("INSERT INTO _new_links BY NAME SELECT * FROM _new_links_arrow")
-        con.unregister("_new_links_arrow")
-        con.execute("INSERT INTO person_links SELECT * FROM _new_links")
-    con.execute("CREATE OR REPLACE TABLE link_model (model_json VARCHAR)")
-    con.execute("INSERT INTO link_model VALUES (?)", [model_json])
-    con.register("_names", names)
-    con.execute(
-        "CREATE OR REPLACE TABLE person_name_variants AS SELECT first_name, "
-        "CAST(first_name_variants AS VARCHAR[]) AS first_name_variants FROM _names"
-    )
-    con.unregister("_names")
+    if n_delta:
+        _score_delta(con, json.loads(model_json), scoring_sql)
+    decide_new_links(con, review)
+    con.execute("INSERT INTO person_links SELECT * FROM _new_links")
     say("clustering linked records into people")
-    if {"person_clusters", "person_cluster_conflicts"} <= tables:
-        split = _recluster_affected(con, settings.threshold_probability)
-        con.execute("DETACH _prev")
+    if _keeps_clusters(con, tables):
+        split, ids = _recluster_affected(
+            con, settings.threshold_probability, previous_store, run_id
+        )
     else:  # a store from before clusters were kept: cluster everything
         con.execute("DETACH _prev")
         _cluster(con, settings.threshold_probability)
         split = split_conflicting_clusters(con, settings.threshold_probability)
-    ids = assign_stable_ids(con, previous_store, run_id)
-    write_cluster_quality(con, settings.threshold_probability)
+        ids = assign_stable_ids(con, previous_store, run_id)
+        write_cluster_quality(con, settings.threshold_probability)
     entities, links = con.execute(
         "SELECT (SELECT count(DISTINCT entity_id) FROM person_clusters), "
         "(SELECT count(*) FROM person_links WHERE match_probability >= ?)",
@@ -184,84 +177,120 @@ def _name_variants(con: duckdb.DuckDBPyConnection):  # type: ignore[no-untyped-d
     return names
 
 
-def _score_delta(con: duckdb.DuckDBPyConnection, model: dict, names):  # type: ignore[no-untyped-def]
-    """Pairs between each delta record and every current record, scored by `model`, as
-    an Arrow table with the columns of `person_links`."""
-    from splink import DuckDBAPI, Linker
+def _score_delta(con: duckdb.DuckDBPyConnection, model: dict, scoring_sql: str) -> None:
+    """Score every pair a delta record makes under the model's blocking rules (with any
+    current record, once per pair, ids in a full run's order l < r) into `_new_links`.
 
-    work = duckdb.connect()
-    work.register("_all", con.execute("SELECT * FROM link_input").to_arrow_table())
-    work.register("_names", names)
-    work.register("_delta_ids", con.execute("SELECT unique_id FROM _delta").to_arrow_table())
-    work.execute(
-        "CREATE TABLE link_input AS SELECT l.*, CAST(v.first_name_variants AS VARCHAR[]) "
-        "AS first_name_variants FROM _all l LEFT JOIN _names v USING (first_name)"
+    The pairs come from one join per rule with the delta on the small side; only the
+    records in them are prepared for scoring, with term frequencies over every record, so
+    the scores equal a full run's."""
+    rules = [r["blocking_rule"] for r in model["blocking_rules_to_generate_predictions"]]
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _delta_input AS SELECT * FROM link_input "
+        "WHERE unique_id IN (SELECT unique_id FROM _delta)"
     )
-    work.execute(
-        "CREATE TABLE delta_input AS SELECT * FROM link_input "
-        "WHERE unique_id IN (SELECT unique_id FROM _delta_ids)"
+    pairs = " UNION ".join(
+        "SELECT least(l.unique_id, r.unique_id) AS join_key_l, "
+        "greatest(l.unique_id, r.unique_id) AS join_key_r "
+        f"FROM _delta_input l JOIN link_input r ON ({rule}) AND l.unique_id <> r.unique_id"
+        for rule in rules
     )
-    for name in ("_all", "_names", "_delta_ids"):
-        work.unregister(name)
-    people._quieten_splink()
-    linker = Linker("link_input", model, db_api=DuckDBAPI(work))
-    rules = model["blocking_rules_to_generate_predictions"]
-    # The same floor as a full run's predictions (match probability 0.01).
-    floor = math.log2(_KEEP_FROM / (1 - _KEEP_FROM))
-    found = linker.inference.find_matches_to_new_records(
-        "delta_input", blocking_rules=rules, match_weight_threshold=floor
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {scoring.PAIRS} AS "
+        f"SELECT join_key_l, join_key_r, '0' AS match_key FROM ({pairs})"
     )
-    columns = [r[0] for r in work.execute(f"DESCRIBE {found.physical_name}").fetchall()]
+    scoring.write_score_nodes(
+        con,
+        model,
+        f"SELECT join_key_l FROM {scoring.PAIRS} UNION SELECT join_key_r FROM {scoring.PAIRS}",
+    )
+    columns = [
+        r[0] for r in con.execute(f"DESCRIBE SELECT * FROM ({scoring_sql}) LIMIT 0").fetchall()
+    ]
     keep = ["match_weight", "match_probability"]
-    keep += [c for c in columns if c.startswith(("gamma_", "bf_"))]
-    # One row per unordered pair (two delta records find each other twice), ids in the
-    # order a full run writes them (l < r).
-    table = work.execute(
+    keep += [c for c in columns if c.startswith("gamma_")]
+    keep += [c for c in columns if c.startswith("bf_")]
+    con.execute(
         f"""
-        SELECT least(unique_id_l, unique_id_r) AS record_id_l,
-               greatest(unique_id_l, unique_id_r) AS record_id_r, {", ".join(keep)}
-        FROM {found.physical_name}
-        WHERE unique_id_l <> unique_id_r AND match_probability >= {_KEEP_FROM}
-        QUALIFY row_number() OVER (
-            PARTITION BY least(unique_id_l, unique_id_r), greatest(unique_id_l, unique_id_r)
-            ORDER BY unique_id_l) = 1
+        INSERT INTO _new_links BY NAME
+        SELECT unique_id_l AS record_id_l, unique_id_r AS record_id_r, {", ".join(keep)}
+        FROM ({scoring_sql}) WHERE match_probability >= {_KEEP_FROM}
         """
-    ).to_arrow_table()
-    work.close()
-    return table
+    )
 
 
-def _recluster_affected(con: duckdb.DuckDBPyConnection, threshold: float) -> int:
-    """`person_clusters` from the previous run's, rebuilt only where links changed.
+def _keeps_clusters(con: duckdb.DuckDBPyConnection, tables: set[str]) -> bool:
+    """Whether the previous store kept what rebuilding only the touched clusters needs."""
+    needed = {"person_clusters", "person_cluster_conflicts", "person_cluster_quality"}
+    if not needed <= tables:
+        return False
+    columns = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM duckdb_columns() "
+            "WHERE database_name = '_prev' AND table_name = 'person_clusters'"
+        ).fetchall()
+    }
+    return {"split_from", "entity_id"} <= columns
+
+
+def _recluster_affected(
+    con: duckdb.DuckDBPyConnection, threshold: float, previous_store: Path | None, run_id: str
+) -> tuple[int, dict[str, int]]:
+    """`person_clusters`, its conflicts, ids and quality from the previous run's, rebuilt
+    only where links changed. Returns (clusters split, id events).
 
     A previous cluster is rebuilt when one of its records changed, went, or gained a link
     at the threshold; it is taken whole with every piece split from the same connected
     component (old links at the threshold join only records of one component). The
-    rebuilt records are clustered and split exactly as in a full run; the rest keep their
-    clusters and conflicts. Needs `_prev` attached, `_delta`, `_dropped`, `_new_links`.
-    Returns the number of clusters split.
+    rebuilt records are clustered, split and given ids exactly as in a full run; every
+    other cluster keeps its records, id, conflicts and quality, which nothing in the delta
+    can change. Needs `_prev` attached (and detaches it), `_delta`, `_dropped`, `_new_links`.
     """
-    con.execute(
-        f"""
+    for statement in (
+        """
         CREATE OR REPLACE TEMP TABLE _prev_members AS
-        SELECT record_id, cluster_id, split_from,
+        SELECT record_id, cluster_id, split_from, entity_id,
                coalesce(split_from, cluster_id) AS component
-        FROM _prev.person_clusters;
-
+        FROM _prev.person_clusters
+        """,
+        f"""
         CREATE OR REPLACE TEMP TABLE _touched AS
         SELECT unique_id AS record_id FROM _dropped
         UNION SELECT unique_id FROM _delta
         UNION SELECT record_id_l FROM _new_links WHERE match_probability >= {threshold}
-        UNION SELECT record_id_r FROM _new_links WHERE match_probability >= {threshold};
-
+        UNION SELECT record_id_r FROM _new_links WHERE match_probability >= {threshold}
+        """,
+        """
         CREATE OR REPLACE TEMP TABLE _affected AS
         SELECT record_id FROM (
             SELECT record_id FROM _prev_members WHERE component IN (
                 SELECT component FROM _prev_members JOIN _touched USING (record_id))
             UNION SELECT record_id FROM _touched
-        ) WHERE record_id IN (SELECT unique_id FROM link_input);
+        ) WHERE record_id IN (SELECT unique_id FROM link_input)
+        """,
         """
-    )
+        CREATE OR REPLACE TEMP TABLE _kept_conflicts AS
+        SELECT * FROM _prev.person_cluster_conflicts
+        WHERE record_id_l NOT IN (SELECT record_id FROM _affected)
+        AND record_id_r NOT IN (SELECT record_id FROM _affected)
+        """,
+        """
+        CREATE OR REPLACE TEMP TABLE _changed_rows AS
+        SELECT unique_id AS record_id FROM (
+            SELECT unique_id, row_hash FROM link_input
+            EXCEPT SELECT unique_id, row_hash FROM _prev.link_input)
+        """,
+        """
+        CREATE OR REPLACE TEMP TABLE _kept_quality AS
+        SELECT * FROM _prev.person_cluster_quality WHERE entity_id IN (
+            SELECT entity_id FROM _prev_members
+            WHERE record_id NOT IN (SELECT record_id FROM _affected)
+              AND record_id NOT IN (SELECT unique_id FROM _dropped))
+        """,
+    ):
+        con.execute(statement)
+    con.execute("DETACH _prev")
     nodes = [r[0] for r in con.execute("SELECT record_id FROM _affected").fetchall()]
     edges = con.execute(
         "SELECT record_id_l, record_id_r FROM person_links "
@@ -281,23 +310,35 @@ def _recluster_affected(con: duckdb.DuckDBPyConnection, threshold: float) -> int
     )
     con.execute("CREATE OR REPLACE TABLE person_clusters AS SELECT * FROM _rebuilt")
     con.unregister("_rebuilt")
+    # While `person_clusters` holds only the rebuilt records, split, name and measure them.
     split = split_conflicting_clusters(con, threshold)
+    ids = assign_stable_ids(con, previous_store, run_id, scope="SELECT record_id FROM _affected")
+    write_cluster_quality(con, threshold)
     con.execute(
         """
-        CREATE OR REPLACE TABLE person_clusters AS
-        SELECT record_id, cluster_id, split_from FROM person_clusters
-        UNION ALL
-        SELECT record_id, cluster_id, split_from FROM _prev_members
+        INSERT INTO person_clusters BY NAME
+        SELECT record_id, cluster_id, split_from, entity_id FROM _prev_members
         WHERE record_id NOT IN (SELECT record_id FROM _affected)
-          AND record_id IN (SELECT unique_id FROM link_input);
+          AND record_id NOT IN (SELECT unique_id FROM _dropped);  -- gone records
 
-        INSERT INTO person_cluster_conflicts
-        SELECT * FROM _prev.person_cluster_conflicts
-        WHERE record_id_l NOT IN (SELECT record_id FROM _affected)
-          AND record_id_r NOT IN (SELECT record_id FROM _affected);
+        INSERT INTO person_cluster_conflicts SELECT * FROM _kept_conflicts;
+        INSERT INTO person_cluster_quality BY NAME SELECT * FROM _kept_quality;
         """
     )
-    return split
+    # People whose records, links and cluster are all as before: their per-person tables
+    # (entity facts, golden records) can be copied from the previous run (reuse.py).
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {KEPT} AS
+        SELECT entity_id FROM _kept_quality
+        EXCEPT SELECT entity_id FROM _prev_members
+        WHERE record_id IN (SELECT record_id FROM _changed_rows)
+        """
+    )
+    ids["kept"] = ids.get("kept", 0) + int(
+        con.execute("SELECT count(*) FROM _kept_quality").fetchone()[0]  # type: ignore[index]
+    )
+    return split, ids
 
 
 def _components(nodes: list[str], edges: list[tuple[str, str]]) -> dict[str, str]:

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from joinedup.config import LinkConfig
+from joinedup.link import scoring
 from joinedup.link.clusters import split_conflicting_clusters, write_cluster_quality
 from joinedup.link.entity_ids import assign_stable_ids
 from joinedup.link.nicknames import forename_variant_lists
@@ -24,39 +25,65 @@ from joinedup.link.review import LinkReview, decide_labelled_pairs, train_with_l
 logger = logging.getLogger(__name__)
 
 # Prepared columns Splink compares; built from `records` and the resolved UPRNs.
+# The columns the model compares: a record whose values here change is scored afresh by
+# an incremental run (`compare_hash`); `row_hash` covers the whole record and its address
+# match (not its row number in the file), for the per-person tables built from them.
+COMPARED_COLUMNS = (
+    "source_dataset",
+    "first_name",
+    "surname",
+    "middle_name",
+    "dob",
+    "postcode",
+    "uprn",
+    "email",
+    "phone",
+    "nhs_number",
+    "ni_number",
+    "start_date",
+    "end_date",
+    "listed_once",
+)
 # `listed_once`: a register (electoral register, council tax) lists a person once per
 # address, so two of its current records there are two people. A source whose records
 # often repeat one another exactly (name, date of birth, postcode: 0.5% or more) is an
 # extract holding duplicates instead, and that rule must not part them.
-_PREPARE_SQL = """
+_PREPARE_SQL = f"""
 CREATE OR REPLACE TABLE link_input AS
 WITH repeats AS (
-    SELECT source, count(*) OVER (
-        PARTITION BY source, lower(first_name), lower(surname), date_of_birth, postcode
-    ) AS n
+    SELECT source, count(*) AS n
     FROM records
     WHERE first_name IS NOT NULL AND surname IS NOT NULL AND date_of_birth IS NOT NULL
+    GROUP BY source, lower(first_name), lower(surname), date_of_birth, postcode
 ),
-listing AS (SELECT source, avg((n > 1)::INTEGER) < 0.005 AS listed_once FROM repeats GROUP BY 1)
-SELECT
-    r.record_id AS unique_id,
-    r.source AS source_dataset,
-    lower(r.first_name) AS first_name,
-    lower(r.surname) AS surname,
-    lower(split_part(r.middle_names, ' ', 1)) AS middle_name,
-    strftime(r.date_of_birth, '%Y-%m-%d') AS dob,
-    r.postcode,
-    CASE WHEN a.status = 'matched' THEN a.uprn ELSE NULL END AS uprn,
-    lower(r.email) AS email,
-    r.phone,
-    r.nhs_number,
-    r.ni_number,
-    r.start_date,
-    r.end_date,
-    coalesce(s.listed_once, true) AS listed_once
-FROM records r
-LEFT JOIN address_matches a USING (record_id)
-LEFT JOIN listing s ON s.source = r.source
+-- the share of a source's records that repeat another (records in groups of two or more)
+listing AS (
+    SELECT source, coalesce(sum(n) FILTER (WHERE n > 1), 0) / sum(n) < 0.005 AS listed_once
+    FROM repeats GROUP BY 1
+)
+SELECT *, hash({", ".join(COMPARED_COLUMNS)}) AS compare_hash
+FROM (
+    SELECT
+        r.record_id AS unique_id,
+        r.source AS source_dataset,
+        lower(r.first_name) AS first_name,
+        lower(r.surname) AS surname,
+        lower(split_part(r.middle_names, ' ', 1)) AS middle_name,
+        strftime(r.date_of_birth, '%Y-%m-%d') AS dob,
+        r.postcode,
+        CASE WHEN a.status = 'matched' THEN a.uprn ELSE NULL END AS uprn,
+        lower(r.email) AS email,
+        r.phone,
+        r.nhs_number,
+        r.ni_number,
+        r.start_date,
+        r.end_date,
+        coalesce(s.listed_once, true) AS listed_once,
+        hash(*COLUMNS(r.* EXCLUDE (row_number)), a) AS row_hash
+    FROM records r
+    LEFT JOIN address_matches a USING (record_id)
+    LEFT JOIN listing s ON s.source = r.source
+)
 """
 
 
@@ -347,6 +374,7 @@ def link_people(
     model_json = json.dumps(linker.misc.save_model_to_json(), default=str)
 
     pairs_scored = _copy_links(con, work, predictions.physical_name, model_json)
+    scoring.keep_scoring_sql(con, model_json)  # for the incremental runs that follow
     # Arrow, not pandas: the tables move between the two DuckDB connections without
     # a per-row conversion, which at a million records is seconds.
     con.register(

@@ -382,3 +382,95 @@ def add_reviewed_conflicts(con: duckdb.DuckDBPyConnection) -> None:
         WHERE k.decision = 'different'
         """
     )
+
+
+# -- labels in an incremental run (incremental.py) -----------------------------------------
+# A full run decides every labelled pair it scores. An incremental run keeps the previous
+# run's scored pairs, already decided by the answers of the day; so a pair whose answer is
+# new, changed or withdrawn since has both its records scored afresh (they join the delta),
+# and the fresh pairs are decided by today's answers.
+
+
+def _register_labels(con: duckdb.DuckDBPyConnection, review: LinkReview | None) -> None:
+    labels = (
+        review.labels[["record_id_l", "record_id_r", "decision"]].astype(str)
+        if review is not None
+        else pd.DataFrame({"record_id_l": [], "record_id_r": [], "decision": []}, dtype=str)
+    )
+    con.register("_labels_frame", labels)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _review_labels AS SELECT CAST(record_id_l AS VARCHAR) "
+        "AS record_id_l, CAST(record_id_r AS VARCHAR) AS record_id_r, "
+        "CAST(decision AS VARCHAR) AS decision FROM _labels_frame"
+    )
+    con.unregister("_labels_frame")
+
+
+def add_relabelled_to_delta(con: duckdb.DuckDBPyConnection, review: LinkReview | None) -> int:
+    """Add to `_delta` the records of pairs whose answer differs from the one the previous
+    run applied (`_prev.person_link_labels`); returns how many records were added."""
+    _register_labels(con, review)
+    before = (
+        "SELECT record_id_l, record_id_r, decision FROM _prev.person_link_labels"
+        if con.execute(
+            "SELECT 1 FROM duckdb_tables() WHERE database_name = '_prev' "
+            "AND table_name = 'person_link_labels'"
+        ).fetchone()
+        else "SELECT NULL::VARCHAR, NULL::VARCHAR, NULL::VARCHAR WHERE false"
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _relabelled AS
+        WITH now AS (SELECT record_id_l, record_id_r, decision FROM _review_labels),
+        before AS ({before}),
+        changed AS (
+            (SELECT * FROM now EXCEPT SELECT * FROM before)
+            UNION ALL (SELECT * FROM before EXCEPT SELECT * FROM now)
+        )
+        SELECT unique_id FROM (
+            SELECT record_id_l AS unique_id FROM changed
+            UNION SELECT record_id_r FROM changed
+        )
+        WHERE unique_id IN (SELECT unique_id FROM link_input)
+          AND unique_id NOT IN (SELECT unique_id FROM _delta)
+        """
+    )
+    con.execute("INSERT INTO _delta SELECT unique_id FROM _relabelled")
+    return int(con.execute("SELECT count(*) FROM _relabelled").fetchone()[0])  # type: ignore[index]
+
+
+def decide_new_links(con: duckdb.DuckDBPyConnection, review: LinkReview | None) -> None:
+    """Decide the freshly scored pairs (`_new_links`) by today's answers and write
+    `person_link_labels`: the previous run's decided pairs that were kept, and the new.
+    Needs `_prev` attached, `_review_labels` and `_dropped`."""
+    kept = (
+        "SELECT * FROM _prev.person_link_labels "
+        "WHERE record_id_l NOT IN (SELECT unique_id FROM _dropped) "
+        "AND record_id_r NOT IN (SELECT unique_id FROM _dropped)"
+        if con.execute(
+            "SELECT 1 FROM duckdb_tables() WHERE database_name = '_prev' "
+            "AND table_name = 'person_link_labels'"
+        ).fetchone()
+        else "SELECT NULL::VARCHAR AS record_id_l, NULL::VARCHAR AS record_id_r, "
+        "NULL::VARCHAR AS decision, NULL::DOUBLE AS model_probability WHERE false"
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE person_link_labels AS
+        {kept}
+        UNION ALL
+        SELECT n.record_id_l, n.record_id_r, d.decision, n.match_probability
+        FROM _new_links n JOIN _review_labels d USING (record_id_l, record_id_r);
+
+        UPDATE _new_links n SET
+            match_probability = CASE d.decision WHEN 'same' THEN 1.0 ELSE 0.0 END,
+            match_weight = CASE d.decision WHEN 'same' THEN {_DECIDED_WEIGHT}
+                           ELSE -{_DECIDED_WEIGHT} END
+        FROM _review_labels d
+        WHERE n.record_id_l = d.record_id_l AND n.record_id_r = d.record_id_r;
+        """
+    )
+    if review is not None:
+        review.labels_applied = int(
+            con.execute("SELECT count(*) FROM person_link_labels").fetchone()[0]  # type: ignore[index]
+        )
