@@ -458,7 +458,7 @@ class Hub:
                 [subject_entity_id, others],
             ).fetchall()
             ids = [r[0] for r in record_ids] or [subject]
-            records = self._record_views(con, ids)
+            records = self.record_views(con, ids)
             # Evidence that is not a person's record (a payment, say) is shown as it is.
             shown = {r.source + ":" + r.record_key for r in records}
             evidence = [subject, *row["evidence_records"]]
@@ -525,7 +525,9 @@ class Hub:
                 )
         return views
 
-    def _record_views(self, con: duckdb.DuckDBPyConnection, ids: list[str]) -> list[RecordView]:
+    def record_views(self, con: duckdb.DuckDBPyConnection, ids: list[str]) -> list[RecordView]:
+        """The records `ids` as people pages show them, ordered by person, source, record
+        (the web's cache of served people reads them in batches through this)."""
         frame = con.execute(
             """
             SELECT r.*, e.entity_id, e.uprn AS resolved_uprn, e.uprn_method

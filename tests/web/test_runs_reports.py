@@ -304,7 +304,7 @@ def test_served_people_answer_as_the_store_does_and_follow_a_new_run(demo_hub: H
             ids, golden, records = found
             assert ids == reads.person_record_ids(con, entity)
             assert golden == reads.golden_fields(con, entity)
-            assert records == demo_hub._record_views(con, ids)  # noqa: SLF001
+            assert records == demo_hub.record_views(con, ids)
     finally:
         con.close()
     assert people.person("nobody") is None

@@ -81,7 +81,7 @@ def _build(hub: Any) -> ServedPeople:
         records: dict[str, list[RecordView]] = defaultdict(list)
         for start in range(0, len(entities), BATCH // 5):
             batch = [rid for e in entities[start : start + BATCH // 5] for rid in record_ids[e]]
-            for view in hub._record_views(con, batch):  # noqa: SLF001 - the hub's one reader
+            for view in hub.record_views(con, batch):
                 if view.entity_id is not None:
                     records[view.entity_id].append(view)
     finally:
@@ -111,7 +111,7 @@ def warm_in_background(hub: Any) -> None:
 
     def warm() -> None:
         try:
-            if hub.has_run() and hasattr(hub, "_record_views"):
+            if hub.has_run() and hasattr(hub, "record_views"):
                 served_people(hub)
         except Exception:  # noqa: BLE001 - a warm-up; the first request builds it instead
             log.warning("could not read the served people ahead of time")
