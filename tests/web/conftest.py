@@ -116,6 +116,15 @@ def audited(hub: Any, resource: str) -> list[tuple[str, str, str]]:
         return [(e.actor, e.action, e.decision) for e in rows]
 
 
+def first_row(hub: Hub, sql: str) -> tuple:
+    """The first row of a query on the run's analytical store."""
+    con = hub.connect()
+    try:
+        return con.execute(sql).fetchone()  # type: ignore[return-value]
+    finally:
+        con.close()
+
+
 def copy_council(folder: Path, into: Path) -> Path:
     """A private copy of the session's run council (tests/conftest.py) in `into`, so what a
     module adds (users, cases, audit events) stays out of the others; its config path."""

@@ -22,6 +22,7 @@ from .conftest import (
     CHROMIUM_ARGS,
     browser_needs,
     browser_sign_in,
+    first_row,
     live_server,
     private_demo_hub,
 )
@@ -76,14 +77,6 @@ class Shots:
         assert path.stat().st_size > 5_000
 
 
-def _one(hub: Hub, sql: str) -> tuple:
-    con = hub.connect()
-    try:
-        return con.execute(sql).fetchone()  # type: ignore[return-value]
-    finally:
-        con.close()
-
-
 def test_admin_starts_a_run_and_watches_it_finish(served, browser_page) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect
 
@@ -119,7 +112,7 @@ def test_investigator_searches_opens_a_match_and_records_an_outcome(  # type: ig
 
     base, hub = served
     page, shots = browser_page, Shots(browser_page, "investigator")
-    entity, first, surname, dob = _one(
+    entity, first, surname, dob = first_row(
         hub,
         """
         SELECT entity_id, max(value) FILTER (WHERE field = 'first_name'),
@@ -162,7 +155,7 @@ def test_data_owner_checks_a_source_its_quality_and_quarantine(served, browser_p
 
     base, hub = served
     page, shots = browser_page, Shots(browser_page, "data_owner")
-    (source,) = _one(
+    (source,) = first_row(
         hub, "SELECT source FROM quarantine GROUP BY source ORDER BY count(*) DESC LIMIT 1"
     )
     browser_sign_in(page, base, "owner_j")

@@ -16,7 +16,7 @@ from joinedup.hub import Hub
 from joinedup.store.users import User
 from joinedup.web import create_app
 
-from .conftest import audited, csrf_from, private_demo_hub
+from .conftest import audited, csrf_from, first_row, private_demo_hub
 
 ROLES = {"ivy": "investigator", "ana": "analyst"}
 
@@ -24,14 +24,6 @@ ROLES = {"ivy": "investigator", "ana": "analyst"}
 @pytest.fixture(scope="module")
 def demo_hub(demo_hub_config, tmp_path_factory: pytest.TempPathFactory) -> Hub:  # type: ignore[no-untyped-def]
     return private_demo_hub(demo_hub_config.folder, tmp_path_factory.mktemp("web-pages"), ROLES)
-
-
-def _one(hub: Hub, sql: str) -> tuple:
-    con = hub.connect()
-    try:
-        return con.execute(sql).fetchone()  # type: ignore[return-value]
-    finally:
-        con.close()
 
 
 def test_sources_list_and_source_page_with_trend_and_quarantine(demo_hub: Hub, as_user) -> None:  # type: ignore[no-untyped-def]
@@ -42,7 +34,7 @@ def test_sources_list_and_source_page_with_trend_and_quarantine(demo_hub: Hub, a
     assert source.status_code == 200
     assert "<svg" in source.text and 'role="img"' in source.text
     assert "Quarantined rows" in source.text
-    row, reasons, raw = _one(
+    row, reasons, raw = first_row(
         demo_hub,
         "SELECT row_number, reasons, raw FROM quarantine WHERE source='council_tax' "
         "ORDER BY row_number LIMIT 1",
@@ -57,10 +49,10 @@ def test_sources_list_and_source_page_with_trend_and_quarantine(demo_hub: Hub, a
 
 
 def test_property_page_shows_occupants_records_and_matches(demo_hub: Hub, as_user) -> None:  # type: ignore[no-untyped-def]
-    (uprn,) = _one(
+    (uprn,) = first_row(
         demo_hub, "SELECT uprn FROM matches WHERE uprn IS NOT NULL ORDER BY match_key LIMIT 1"
     )
-    (occupants,) = _one(demo_hub, f"SELECT count(*) FROM households WHERE uprn = '{uprn}'")
+    (occupants,) = first_row(demo_hub, f"SELECT count(*) FROM households WHERE uprn = '{uprn}'")
     ivy = as_user("ivy")
     page = ivy.get(f"/properties/{uprn}")
     assert page.status_code == 200
@@ -73,7 +65,7 @@ def test_property_page_shows_occupants_records_and_matches(demo_hub: Hub, as_use
 
 
 def test_person_search_is_a_post_and_finds_the_person(demo_hub: Hub, as_user) -> None:  # type: ignore[no-untyped-def]
-    entity_id, first, last, dob = _one(
+    entity_id, first, last, dob = first_row(
         demo_hub,
         """SELECT entity_id,
                   max(value) FILTER (WHERE field='first_name'),
@@ -113,7 +105,7 @@ def test_people_api_search_and_person(demo_hub: Hub) -> None:
         user = db.scalars(select(User).where(User.username == "ivy")).one()
         token = client.app.state.tokens.issue(user)  # type: ignore[attr-defined]
     headers = {"Authorization": f"Bearer {token}"}
-    entity_id, postcode, last = _one(
+    entity_id, postcode, last = first_row(
         demo_hub,
         """SELECT entity_id, max(value) FILTER (WHERE field='postcode'),
                   max(value) FILTER (WHERE field='surname')
