@@ -28,8 +28,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import resource
 import shutil
 import statistics
@@ -37,12 +35,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import duckdb
+from common import RESULTS, report_head
 
-RESULTS = Path(__file__).parent / "results"
 # The demo writes about 1.33 person records per person (people appear in several sources).
 RECORDS_PER_PERSON = 1.33
 METHODS = ("joinedup", "reference", "incremental")
@@ -499,18 +497,7 @@ def main() -> None:
         table.append(row)
     if args.prepare_only:
         return
-    report = {
-        "benchmark": "link_people",
-        "command": " ".join([os.path.relpath(sys.executable), *sys.argv]),
-        "date": datetime.now().isoformat(timespec="seconds"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-        },
-        "runs_per_method": args.runs,
-        "results": table,
-    }
+    report = {**report_head("link_people"), "runs_per_method": args.runs, "results": table}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2), encoding="utf-8")
     header = f"{'records':>8} {'method':<10} {'s':>7} {'MiB':>7} {'P':>6} {'R':>6} {'F1':>6}"

@@ -94,17 +94,21 @@ def test_stable_ids_keep_merge_split_and_never_reuse(tmp_path: Path) -> None:
 def test_an_incremental_rerun_keeps_every_entity_and_id(fresh_demo_copy) -> None:
     hub = Hub.open(fresh_demo_copy.config_path)
     con = hub.connect()
+    golden = "SELECT * FROM golden_records"
     before = dict(con.execute("SELECT record_id, entity_id FROM person_clusters").fetchall())
     links_before = con.execute("SELECT count(*) FROM person_links").fetchone()[0]
+    golden_before = set(con.execute(golden).fetchall())
     con.close()
     hub.config.link.incremental = True
     hub.run()
     con = hub.connect()
     after = dict(con.execute("SELECT record_id, entity_id FROM person_clusters").fetchall())
     links_after = con.execute("SELECT count(*) FROM person_links").fetchone()[0]
+    golden_after = set(con.execute(golden).fetchall())
     con.close()
     assert after == before  # nothing changed: the same people under the same ids
     assert links_after == links_before
+    assert golden_after == golden_before  # copied for everyone, as nobody was touched
 
 
 def test_golden_records_follow_each_rule() -> None:
