@@ -1,0 +1,126 @@
+"""Where an incremental linking stage spends its time, statement by statement.
+
+Links a prepared council of `--size` records fully once (kept beside it as
+`previous_full.duckdb`, reused after), applies the same 1% delta as
+`link_people.py --methods incremental`, then runs the incremental linking stage (link,
+entity facts, golden records) with every SQL statement timed (wall and CPU seconds of this
+process, all threads). Prints the statements over 0.2 CPU seconds and saves them all.
+
+    .venv/bin/python benchmarks/link_people.py --sizes 1000000 --prepare-only
+    .venv/bin/python benchmarks/profile_incremental.py --size 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import link_people
+from common import report_head, save_report
+
+AS_OF = "2026-11-01"
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+class _Timed:
+    """A connection whose `execute` notes each statement's wall and CPU seconds."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
+        self._con, self._rows = con, rows
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._con, name)
+
+    def execute(self, sql: str, *args: Any) -> Any:
+        wall, cpu = time.perf_counter(), _cpu()
+        result = self._con.execute(sql, *args)
+        self._rows.append(
+            {
+                "step": " ".join(sql.split())[:90],
+                "wall_seconds": round(time.perf_counter() - wall, 3),
+                "cpu_seconds": round(_cpu() - cpu, 3),
+            }
+        )
+        return result
+
+
+def _previous(path: Path) -> Path:
+    from joinedup.config import LinkConfig
+    from joinedup.link.entities import build_entity_tables
+    from joinedup.link.golden import build_golden_records
+    from joinedup.link.people import link_people
+
+    previous = path.parent / "previous_full.duckdb"
+    if previous.exists():
+        return previous
+    building = path.parent / "previous_full.building.duckdb"
+    building.unlink(missing_ok=True)
+    con = duckdb.connect(str(building))
+    con.execute(f"ATTACH '{path}' AS inp (READ_ONLY)")
+    for table in ("records", "address_matches"):
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM inp.{table}")
+    con.execute("DETACH inp")
+    link_people(con, LinkConfig(), run_id="r1")
+    build_entity_tables(con, AS_OF)
+    build_golden_records(con)
+    con.close()
+    building.rename(previous)
+    return previous
+
+
+def main() -> None:
+    from joinedup.config import LinkConfig
+    from joinedup.link.entities import build_entity_tables
+    from joinedup.link.golden import build_golden_records
+    from joinedup.link.incremental import link_people_incremental
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--size", type=int, default=100000)
+    parser.add_argument("--work", type=Path, default=Path(__file__).parent / "work" / "link")
+    args = parser.parse_args()
+    path = args.work / f"records_{args.size}" / "input.duckdb"
+    if not path.exists():
+        raise SystemExit(f"prepare it first: link_people.py --sizes {args.size} --prepare-only")
+    previous = _previous(path)
+    raw = link_people._load(path)
+    link_people._mutate(raw)
+    rows: list[dict] = []
+    con = _Timed(raw, rows)
+    wall, cpu = time.perf_counter(), _cpu()
+
+    def stage(name: str) -> None:
+        rows.append(
+            {
+                "step": f"== {name} (so far)",
+                "wall_seconds": round(time.perf_counter() - wall, 3),
+                "cpu_seconds": round(_cpu() - cpu, 3),
+            }
+        )
+
+    link_people_incremental(con, LinkConfig(), stage, previous_store=previous, run_id="r2")  # type: ignore[arg-type]
+    stage("linked")
+    build_entity_tables(con, AS_OF, previous_store=previous)  # type: ignore[arg-type]
+    stage("entity facts")
+    build_golden_records(con, previous_store=previous)  # type: ignore[arg-type]
+    stage("golden records")
+    for row in rows:
+        if row["cpu_seconds"] > 0.2 or row["step"].startswith("=="):
+            print(
+                f"{row['step'][:80]:80} {row['wall_seconds']:7.2f} s {row['cpu_seconds']:7.2f} cpu"
+            )
+    save_report(
+        {**report_head("profile_incremental"), "size": args.size, "steps": rows},
+        f"profile_incremental_{args.size}",
+    )
+
+
+if __name__ == "__main__":
+    main()
