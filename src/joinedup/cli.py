@@ -171,6 +171,11 @@ def run_pipeline(config: Path, model_version: int | None = None) -> None:
         )
     out.print(table)
     out.print(f"people: {summary.entities:,} entities from {summary.people_links:,} links")
+    if summary.records_rescored is not None:
+        out.print(
+            f"linked incrementally: scored afresh {summary.records_rescored:,} new or changed "
+            f"record(s); {summary.people_kept:,} people kept their ids"
+        )
     out.print(f"person-linking model: version {summary.model_version}")
     for rule, count in summary.matches.items():
         out.print(f"rule {rule}: {count:,} matches")

@@ -85,6 +85,9 @@ class RunSummary:
     matches: dict[str, int] = field(default_factory=dict)
     checks_failed: int = 0
     model_version: int | None = None  # the saved person-linking model it scored with
+    # An incremental link's new or changed records scored afresh (None: a full link).
+    records_rescored: int | None = None
+    people_kept: int = 0  # entities that kept their id from the last run
 
 
 class Hub:
@@ -167,6 +170,8 @@ class Hub:
                 review=review,
             )
             summary.people_links, summary.entities = people.links, people.entities
+            summary.records_rescored = people.id_events.get("records_rescored")
+            summary.people_kept = people.id_events.get("kept", 0)
             # People an incremental link left as they were keep last run's rows (reuse.py).
             build_entity_tables(con, as_of.isoformat(), previous_store=previous)
             build_households(con, as_of.isoformat())

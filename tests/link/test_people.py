@@ -100,7 +100,9 @@ def test_an_incremental_rerun_keeps_every_entity_and_id(fresh_demo_copy) -> None
     golden_before = set(con.execute(golden).fetchall())
     con.close()
     hub.config.link.incremental = True
-    hub.run()
+    summary = hub.run()
+    assert summary.records_rescored == 0  # linked incrementally, with nothing to score
+    assert summary.people_kept == summary.entities
     con = hub.connect()
     after = dict(con.execute("SELECT record_id, entity_id FROM person_clusters").fetchall())
     links_after = con.execute("SELECT count(*) FROM person_links").fetchone()[0]
