@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from joinedup.config import LinkConfig
-from joinedup.link import scoring
+from joinedup.link import reuse, scoring
 from joinedup.link.clusters import split_conflicting_clusters, write_cluster_quality
 from joinedup.link.entity_ids import assign_stable_ids
 from joinedup.link.nicknames import forename_variant_lists
@@ -329,6 +329,8 @@ def link_people(
 
     say = progress or (lambda _msg: None)
     _quieten_splink()
+    # Only an incremental link may leave people to copy from the last run (reuse.py).
+    con.execute(f"DROP TABLE IF EXISTS {reuse.KEPT}")
     con.execute(_PREPARE_SQL)
     names = con.execute(
         "SELECT DISTINCT first_name FROM link_input WHERE first_name IS NOT NULL"
