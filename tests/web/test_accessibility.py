@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import yaml
 
+from governance.governed import AGREEMENT, PARTNER_ORG, add_agreement
 from joinedup.hub import Hub
 from joinedup.link.review import candidate_pairs, pair_key
 from joinedup.reports.maturity import QUESTIONS
@@ -39,30 +39,15 @@ USERS = {
     "ada_a11y": "admin",
     "pat_a11y": "partner_user",
 }
-AGREEMENT = "police_safeguarding"
-A11Y_AGREEMENT = {
-    "title": "Police safeguarding",
-    "purpose": "safeguarding",
-    "status": "active",
-    "start": "2020-01-01",
-    "review": "2030-01-01",
-    "parties": [
-        {"organisation": "demo_council", "lawful_basis": "UK GDPR Art 6(1)(e)"},
-        {"organisation": "demo_police", "lawful_basis": "UK GDPR Art 6(1)(e)"},
-    ],
-    "shares": [{"source": "council_tax", "fields": ["full_name", "date_of_birth"]}],
-}
 
 
 @pytest.fixture(scope="module")
 def served(demo_hub_config, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Hub]]:  # type: ignore[no-untyped-def]
     browser_needs(AXE)
     config = copy_council(demo_hub_config.folder, tmp_path_factory.mktemp("a11y"))
-    data = yaml.safe_load(config.read_text(encoding="utf-8"))
-    data["agreements"] = {AGREEMENT: A11Y_AGREEMENT}  # for the governance and partner pages
-    config.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    add_agreement(config)  # for the governance and partner pages
     hub = Hub.open(config)
-    add_users(hub, USERS, partner_organisation="demo_police")
+    add_users(hub, USERS, partner_organisation=PARTNER_ORG)
     with live_server(create_app(hub)) as base_url:
         yield base_url, hub
 
