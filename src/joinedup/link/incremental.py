@@ -28,12 +28,8 @@ from joinedup.config import LinkConfig
 from joinedup.link import people, scoring
 from joinedup.link.clusters import split_conflicting_clusters, write_cluster_quality
 from joinedup.link.entity_ids import assign_stable_ids
-from joinedup.link.nicknames import forename_variant_lists
 from joinedup.link.reuse import KEPT
 from joinedup.link.review import LinkReview, add_relabelled_to_delta, decide_new_links
-
-# Pairs below this match probability are not kept, as in a full run's predictions.
-_KEEP_FROM = 0.01
 
 
 def link_people_incremental(
@@ -118,15 +114,8 @@ def link_people_incremental(
         )
     model_json = con.execute("SELECT model_json FROM _prev.link_model").fetchone()[0]  # type: ignore[index]
     say(f"scoring {n_delta:,} new or changed records against the rest")
-    names = _name_variants(con)
-    con.register("_names", names)
-    con.execute(
-        "CREATE OR REPLACE TABLE person_name_variants AS SELECT first_name, "
-        "CAST(first_name_variants AS VARCHAR[]) AS first_name_variants FROM _names"
-    )
-    con.unregister("_names")
-    con.execute("CREATE OR REPLACE TABLE link_model (model_json VARCHAR)")
-    con.execute("INSERT INTO link_model VALUES (?)", [model_json])
+    people.write_name_variants(con)  # a delta may bring new names
+    people.write_model(con, model_json)
     scoring_sql = scoring.keep_scoring_sql(con, model_json, previous="_prev")
     con.execute(
         """
@@ -168,15 +157,6 @@ def link_people_incremental(
     )
 
 
-def _name_variants(con: duckdb.DuckDBPyConnection):  # type: ignore[no-untyped-def]
-    """Every current first name with its variants (a delta may bring new names)."""
-    names = con.execute(
-        "SELECT DISTINCT first_name FROM link_input WHERE first_name IS NOT NULL"
-    ).df()
-    names["first_name_variants"] = forename_variant_lists(names["first_name"])
-    return names
-
-
 def _score_delta(con: duckdb.DuckDBPyConnection, model: dict, scoring_sql: str) -> None:
     """Score every pair a delta record makes under the model's blocking rules (with any
     current record, once per pair, ids in a full run's order l < r) into `_new_links`.
@@ -204,17 +184,14 @@ def _score_delta(con: duckdb.DuckDBPyConnection, model: dict, scoring_sql: str) 
         model,
         f"SELECT join_key_l FROM {scoring.PAIRS} UNION SELECT join_key_r FROM {scoring.PAIRS}",
     )
-    columns = [
-        r[0] for r in con.execute(f"DESCRIBE SELECT * FROM ({scoring_sql}) LIMIT 0").fetchall()
-    ]
-    keep = ["match_weight", "match_probability"]
-    keep += [c for c in columns if c.startswith("gamma_")]
-    keep += [c for c in columns if c.startswith("bf_")]
+    keep = people.kept_link_columns(
+        [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM ({scoring_sql}) LIMIT 0").fetchall()]
+    )
     con.execute(
         f"""
         INSERT INTO _new_links BY NAME
         SELECT unique_id_l AS record_id_l, unique_id_r AS record_id_r, {", ".join(keep)}
-        FROM ({scoring_sql}) WHERE match_probability >= {_KEEP_FROM}
+        FROM ({scoring_sql}) WHERE match_probability >= {people.KEEP_FROM}
         """
     )
 

@@ -87,6 +87,10 @@ FROM (
 """
 
 
+# Scored pairs below this match probability are not kept (explanations and review need
+# the near misses, not the millions of plainly different pairs).
+KEEP_FROM = 0.01
+
 # Random pairs almost never have each other's names the wrong way round, so random sampling
 # finds none and leaves u unset (weight 0); fixed at roughly one pair in 100,000.
 _SWAPPED_U = 1e-5
@@ -332,10 +336,7 @@ def link_people(
     # Only an incremental link may leave people to copy from the last run (reuse.py).
     con.execute(f"DROP TABLE IF EXISTS {reuse.KEPT}")
     con.execute(_PREPARE_SQL)
-    names = con.execute(
-        "SELECT DISTINCT first_name FROM link_input WHERE first_name IS NOT NULL"
-    ).df()
-    names["first_name_variants"] = forename_variant_lists(names["first_name"])
+    names = write_name_variants(con)
     frame = con.execute("SELECT * FROM link_input").to_arrow_table()
 
     work = duckdb.connect()
@@ -348,13 +349,6 @@ def link_people(
     )
     work.unregister("link_input_arrow")
     work.unregister("name_variants")
-    # Kept for real-time lookup, which compares a query's names the way the model does.
-    con.register("_name_variants", names)
-    con.execute(
-        "CREATE OR REPLACE TABLE person_name_variants AS SELECT first_name, "
-        "CAST(first_name_variants AS VARCHAR[]) AS first_name_variants FROM _name_variants"
-    )
-    con.unregister("_name_variants")
     # -- clerical review hook (link/review.py, link/models.py) --------------------------
     if review is not None and review.model_json:  # a saved model version: score, do not train
         linker = Linker("link_input", json.loads(review.model_json), db_api=DuckDBAPI(work))
@@ -366,7 +360,7 @@ def link_people(
             train_with_labels(linker, work, review)
     # -- end of hook ----------------------------------------------------------------------
     say("scoring candidate pairs")
-    predictions = linker.inference.predict(threshold_match_probability=0.01)
+    predictions = linker.inference.predict(threshold_match_probability=KEEP_FROM)
     if review is not None:  # clerical review hook: reviewers' labels decide their pairs
         predictions = decide_labelled_pairs(con, work, linker, predictions, review)
     say("clustering linked records into people")
@@ -410,6 +404,38 @@ def link_people(
         clusters_split=split,
         id_events=ids,
     )
+
+
+def write_name_variants(con: duckdb.DuckDBPyConnection):  # type: ignore[no-untyped-def]
+    """Every first name in `link_input` with its known variants, as a frame and as
+    `person_name_variants` (kept for real-time lookup, which compares a query's names the
+    way the model does, and for cluster splitting)."""
+    names = con.execute(
+        "SELECT DISTINCT first_name FROM link_input WHERE first_name IS NOT NULL"
+    ).df()
+    names["first_name_variants"] = forename_variant_lists(names["first_name"])
+    con.register("_name_variants", names)
+    con.execute(
+        "CREATE OR REPLACE TABLE person_name_variants AS SELECT first_name, "
+        "CAST(first_name_variants AS VARCHAR[]) AS first_name_variants FROM _name_variants"
+    )
+    con.unregister("_name_variants")
+    return names
+
+
+def write_model(con: duckdb.DuckDBPyConnection, model_json: str) -> None:
+    """`link_model`: the model the run scored with."""
+    con.execute("CREATE OR REPLACE TABLE link_model (model_json VARCHAR)")
+    con.execute("INSERT INTO link_model VALUES (?)", [model_json])
+
+
+def kept_link_columns(columns: list[str]) -> list[str]:
+    """Of a scored pair's columns, those `person_links` keeps beside the two record ids:
+    the weight, the probability and each comparison's level and Bayes factor."""
+    keep = ["match_weight", "match_probability"]
+    keep += [c for c in columns if c.startswith("gamma_")]
+    keep += [c for c in columns if c.startswith("bf_")]
+    return keep
 
 
 # EM learns m from the share of each agreement pattern, which a sample of a session's pairs
@@ -494,10 +520,7 @@ def _copy_links(
 ) -> int:
     """Keep each scored pair with its per-comparison level and weight, for explanations;
     returns the number of pairs."""
-    columns = [r[0] for r in work.execute(f"DESCRIBE {table}").fetchall()]
-    keep = ["match_weight", "match_probability"]
-    keep += [c for c in columns if c.startswith("gamma_")]
-    keep += [c for c in columns if c.startswith("bf_")]
+    keep = kept_link_columns([r[0] for r in work.execute(f"DESCRIBE {table}").fetchall()])
     con.register(
         "_links",
         work.execute(
@@ -507,7 +530,6 @@ def _copy_links(
     )
     con.execute("CREATE OR REPLACE TABLE person_links AS SELECT * FROM _links")
     con.unregister("_links")
-    con.execute("CREATE OR REPLACE TABLE link_model (model_json VARCHAR)")
-    con.execute("INSERT INTO link_model VALUES (?)", [model_json])
+    write_model(con, model_json)
     count = con.execute("SELECT count(*) FROM person_links").fetchone()
     return int(count[0]) if count else 0

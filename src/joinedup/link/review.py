@@ -406,16 +406,23 @@ def _register_labels(con: duckdb.DuckDBPyConnection, review: LinkReview | None) 
     con.unregister("_labels_frame")
 
 
+def _previous_run_has_labels(con: duckdb.DuckDBPyConnection) -> bool:
+    return (
+        con.execute(
+            "SELECT 1 FROM duckdb_tables() WHERE database_name = '_prev' "
+            "AND table_name = 'person_link_labels'"
+        ).fetchone()
+        is not None
+    )
+
+
 def add_relabelled_to_delta(con: duckdb.DuckDBPyConnection, review: LinkReview | None) -> int:
     """Add to `_delta` the records of pairs whose answer differs from the one the previous
     run applied (`_prev.person_link_labels`); returns how many records were added."""
     _register_labels(con, review)
     before = (
         "SELECT record_id_l, record_id_r, decision FROM _prev.person_link_labels"
-        if con.execute(
-            "SELECT 1 FROM duckdb_tables() WHERE database_name = '_prev' "
-            "AND table_name = 'person_link_labels'"
-        ).fetchone()
+        if _previous_run_has_labels(con)
         else "SELECT NULL::VARCHAR, NULL::VARCHAR, NULL::VARCHAR WHERE false"
     )
     con.execute(
@@ -447,10 +454,7 @@ def decide_new_links(con: duckdb.DuckDBPyConnection, review: LinkReview | None) 
         "SELECT * FROM _prev.person_link_labels "
         "WHERE record_id_l NOT IN (SELECT unique_id FROM _dropped) "
         "AND record_id_r NOT IN (SELECT unique_id FROM _dropped)"
-        if con.execute(
-            "SELECT 1 FROM duckdb_tables() WHERE database_name = '_prev' "
-            "AND table_name = 'person_link_labels'"
-        ).fetchone()
+        if _previous_run_has_labels(con)
         else "SELECT NULL::VARCHAR AS record_id_l, NULL::VARCHAR AS record_id_r, "
         "NULL::VARCHAR AS decision, NULL::DOUBLE AS model_probability WHERE false"
     )
