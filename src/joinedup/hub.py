@@ -31,6 +31,7 @@ from joinedup.ingest.pipeline import (
     ingest_source,
     table_name,
 )
+from joinedup.link import carry
 from joinedup.link.entities import build_entity_tables
 from joinedup.link.explain import explain_links
 from joinedup.link.golden import build_golden_records
@@ -131,8 +132,16 @@ class Hub:
             session.commit()
         build = analytical.building_path(self.data_dir, run_id)
         summary = RunSummary(run_id=run_id, as_of=as_of.isoformat(), loads=[])
-        con = analytical.connect(build)
+        # Incremental runs keep the last run's model and links (reviewers' answers still
+        # decide their pairs) and edit its linking tables, carried into the new store
+        # (link/carry.py); a pinned model version scores every pair.
+        incremental = self.config.link.incremental and review.model_json is None
+        previous = analytical.current_path(self.data_dir)
+        con: duckdb.DuckDBPyConnection | None = None
         try:
+            if incremental and previous is not None and previous.exists():
+                carry.start_from(previous, build)
+            con = analytical.connect(build)
             create_common_tables(con)
             started = time.perf_counter()
             for source in self.config.sources.values():
@@ -156,11 +165,7 @@ class Hub:
 
             started = time.perf_counter()
             say("linking people across sources")
-            # Incremental runs keep the last run's model and links (reviewers' answers
-            # still decide their pairs); a pinned model version scores every pair.
-            incremental = self.config.link.incremental and review.model_json is None
             link = link_people_incremental if incremental else link_people
-            previous = analytical.current_path(self.data_dir)
             people = link(
                 con,
                 self.config.link,
@@ -183,6 +188,7 @@ class Hub:
                 self.config.link.survivorship,
                 previous_store=previous,
             )
+            carry.drop(con)  # whatever was carried and not kept: never published
             with self.store.session() as session:  # approved corrections win
                 apply_to_run(con, session, "golden")
             summary.seconds["link_people"] = time.perf_counter() - started
@@ -200,7 +206,8 @@ class Hub:
             con.execute("CHECKPOINT")
             con.close()
         except BaseException as exc:
-            con.close()
+            if con is not None:
+                con.close()
             analytical.discard(self.data_dir, run_id)
             self._finish_run(run_id, "failed", _safe_message(exc))
             raise

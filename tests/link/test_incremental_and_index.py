@@ -18,6 +18,7 @@ from joinedup.link.clusters import split_conflicting_clusters
 from joinedup.link.entities import build_entity_tables
 from joinedup.link.golden import build_golden_records
 from joinedup.link.incremental import _cluster, _components, link_people_incremental
+from joinedup.link.link_input import prepare_sql
 from joinedup.link.lookup import PersonIndex
 from joinedup.link.people import link_people
 from joinedup.link.review import LinkReview
@@ -122,16 +123,26 @@ def test_incremental_clusters_equal_clustering_every_link(incremental_run) -> No
         con.execute("DROP TABLE _saved_conflicts")
 
 
+def test_only_changed_records_are_prepared_as_preparing_all_would(incremental_run) -> None:  # type: ignore[no-untyped-def]
+    con, _summary, _before, copied, gone = incremental_run
+    changed = {r[0] for r in con.execute("SELECT record_id FROM _changed_rows").fetchall()}
+    emailed = con.execute("SELECT record_id FROM records WHERE email = 'changed@example.org'")
+    assert changed == {f"{copied}-new", emailed.fetchone()[0]}
+    assert con.execute("SELECT unique_id FROM _gone").fetchall() == [(gone,)]
+    edited = set(con.execute("SELECT * FROM link_input").fetchall())
+    assert edited == set(con.execute(prepare_sql()).fetchall())
+
+
 def test_per_person_tables_copied_for_kept_people_equal_rebuilding_them(incremental_run) -> None:  # type: ignore[no-untyped-def]
     con, *_ = incremental_run
-    kept = con.execute("SELECT count(*) FROM _kept_entities").fetchone()[0]
+    redone = con.execute("SELECT count(DISTINCT entity_id) FROM _redo_entities").fetchone()[0]
     people = con.execute("SELECT count(DISTINCT entity_id) FROM person_clusters").fetchone()[0]
-    assert 0 < people - kept < 10  # most people were copied, the touched few rebuilt
+    assert 0 < redone < 10 < people  # most people were kept, the touched few rebuilt
     copied = {
         table: set(con.execute(f"SELECT * FROM {table}").fetchall())
         for table in ("golden_records", "entity_facts")
     }
-    con.execute("DROP TABLE _kept_entities")  # without it, both are built for everyone
+    con.execute("DROP TABLE _redo_entities")  # without it, both are built for everyone
     build_entity_tables(con, AS_OF)
     build_golden_records(con)
     for table, rows in copied.items():

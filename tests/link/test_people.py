@@ -107,7 +107,11 @@ def test_an_incremental_rerun_keeps_every_entity_and_id(fresh_demo_copy) -> None
     after = dict(con.execute("SELECT record_id, entity_id FROM person_clusters").fetchall())
     links_after = con.execute("SELECT count(*) FROM person_links").fetchone()[0]
     golden_after = set(con.execute(golden).fetchall())
+    carried = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 'carried_%'"
+    ).fetchone()[0]
     con.close()
+    assert carried == 0  # the last run's tables were edited and adopted, none left over
     assert after == before  # nothing changed: the same people under the same ids
     assert links_after == links_before
     assert golden_after == golden_before  # copied for everyone, as nobody was touched

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import duckdb
 
+from joinedup.link import carry
+
 _HISTORY_COLUMNS = (
     "run_id VARCHAR, entity_id VARCHAR, event VARCHAR, related_entity_id VARCHAR, records INTEGER"
 )
@@ -49,7 +51,11 @@ def assign_stable_ids(
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _prev_clusters (record_id VARCHAR, entity_id VARCHAR)"
     )
-    con.execute(f"CREATE OR REPLACE TABLE entity_id_history ({_HISTORY_COLUMNS})")
+    carried = carry.has(con, "entity_id_history")
+    if carried:  # the last run's history, carried into this store: this run appends to it
+        carry.adopt(con, "entity_id_history")
+    else:
+        con.execute(f"CREATE OR REPLACE TABLE entity_id_history ({_HISTORY_COLUMNS})")
     if previous_store is not None and Path(previous_store).exists():
         con.execute(f"ATTACH '{_sql_path(previous_store)}' AS _prev (READ_ONLY)")
         try:
@@ -65,9 +71,9 @@ def assign_stable_ids(
                     "FROM _prev.person_clusters"
                     + (f" WHERE record_id IN ({scope})" if scope else "")
                 )
-            if "entity_id_history" in tables:
+            if not carried and "entity_id_history" in tables:
                 con.execute("INSERT INTO entity_id_history SELECT * FROM _prev.entity_id_history")
-            elif "person_clusters" in tables:  # from before history was kept: ids count as issued
+            elif not carried and "person_clusters" in tables:  # older store: ids count as issued
                 con.execute(
                     "INSERT INTO entity_id_history SELECT NULL, entity_id, 'created', NULL, "
                     "count(*) FROM _prev.person_clusters GROUP BY entity_id"

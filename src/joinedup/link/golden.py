@@ -22,7 +22,8 @@ from pathlib import Path
 
 import duckdb
 
-from joinedup.link.reuse import KEPT, attach_reusable, record_settings
+from joinedup.link import carry
+from joinedup.link.reuse import REDO, rebuild_for_others, record_settings, reusable
 
 RULES = ("trusted", "recent", "frequent")
 
@@ -82,29 +83,34 @@ def build_golden_records(
         rule: "[" + ", ".join(keys[k.split()[0]] for k in _ORDER[rule].split(", ")) + "]"
         for rule in RULES
     }
+    trust_list = "[" + ", ".join("'" + t.replace("'", "''") + "'" for t in trust) + "]::VARCHAR[]"
     settings = json.dumps({"fields": fields, "rules": rules, "trust": trust})
-    reuse = attach_reusable(con, previous_store, "golden_records", settings)
+    reuse = reusable(con, previous_store, "golden_records", settings)
     if reuse:
+        # People with a correction are rebuilt too: the run applies it afresh.
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _golden_kept AS SELECT entity_id FROM {KEPT} "
-            "EXCEPT SELECT entity_id FROM _prev.golden_records WHERE rule = 'correction'"
+            f"CREATE OR REPLACE TEMP TABLE _golden_redo AS SELECT entity_id FROM {REDO} "
+            f"UNION SELECT entity_id FROM {carry.PREFIX}golden_records "
+            "WHERE rule = 'correction'"
         )
-    only = "AND e.entity_id NOT IN (SELECT entity_id FROM _golden_kept)" if reuse else ""
-    con.execute(
-        f"""
-        CREATE OR REPLACE TABLE golden_records AS
+    entities = (
+        "(SELECT * FROM record_entities WHERE entity_id IN (SELECT entity_id FROM _golden_redo))"
+        if reuse
+        else "record_entities"
+    )
+    golden = f"""
         WITH wide AS (
             SELECT e.entity_id, r.source, r.record_id,
                    coalesce(r.start_date, r.snapshot_date) AS seen, {columns}
-            FROM records r JOIN record_entities e USING (record_id)
-            WHERE e.entity_id IS NOT NULL {only}
+            FROM records r JOIN {entities} e USING (record_id)
+            WHERE e.entity_id IS NOT NULL
         ),
         vals AS (
             UNPIVOT wide ON {", ".join(fields)} INTO NAME field VALUE value
         ),
         scored AS (
             SELECT v.*,
-                   coalesce(list_position(?::VARCHAR[], v.source), 1000000) AS trust,
+                   coalesce(list_position({trust_list}, v.source), 1000000) AS trust,
                    count(*) OVER (PARTITION BY entity_id, field, value) AS support,
                    CAST(date_diff('day', DATE '1970-01-01', seen) AS DOUBLE) AS seen_days,
                    CASE field {rule_case} END AS rule
@@ -125,15 +131,11 @@ def build_golden_records(
         SELECT entity_id, field, best.value, best.rule, best.source, best.record_id,
                best.seen, best.support, alternatives
         FROM picked
-        """,
-        [trust],
-    )
+        """
     if reuse:
-        con.execute(
-            "INSERT INTO golden_records SELECT * FROM _prev.golden_records "
-            "WHERE entity_id IN (SELECT entity_id FROM _golden_kept)"
-        )
-        con.execute("DETACH _prev")
+        rebuild_for_others(con, "golden_records", "_golden_redo", golden)
+    else:
+        con.execute("CREATE OR REPLACE TABLE golden_records AS " + golden)
     record_settings(con, "golden_records", settings)
     rows = con.execute("SELECT count(*) FROM golden_records").fetchone()
     return int(rows[0]) if rows else 0

@@ -25,10 +25,11 @@ import duckdb
 import pyarrow as pa
 
 from joinedup.config import LinkConfig
-from joinedup.link import people, scoring
+from joinedup.link import carry, people, scoring
 from joinedup.link.clusters import split_conflicting_clusters, write_cluster_quality
 from joinedup.link.entity_ids import assign_stable_ids
-from joinedup.link.reuse import KEPT
+from joinedup.link.link_input import prepare_changes
+from joinedup.link.reuse import REDO
 from joinedup.link.review import LinkReview, add_relabelled_to_delta, decide_new_links
 
 
@@ -44,10 +45,18 @@ def link_people_incremental(
 ) -> people.PeopleLinkSummary:
     """Like `people.link_people`, scoring only new and changed records when it can.
 
-    Reviewers' answers (`review`) decide their pairs as in a full run; the model is not
-    retrained on them until the next full run."""
+    Edits the previous run's tables carried into this store (carry.py), copying them from
+    `previous_store` first when the store did not start from its file. Reviewers' answers
+    (`review`) decide their pairs as in a full run; the model is not retrained on them
+    until the next full run."""
     say = progress or (lambda _msg: None)
-    con.execute(f"DROP TABLE IF EXISTS {KEPT}")  # only a run that kept people leaves it
+    con.execute(f"DROP TABLE IF EXISTS {REDO}")  # only a run that kept people leaves it
+
+    def full_link() -> people.PeopleLinkSummary:
+        return people.link_people(
+            con, settings, progress, previous_store=previous_store, run_id=run_id, review=review
+        )
+
     usable = previous_store is not None and Path(previous_store).exists()
     if usable:
         con.execute(f"ATTACH '{_sql_path(previous_store)}' AS _prev (READ_ONLY)")
@@ -58,72 +67,38 @@ def link_people_incremental(
             ).fetchall()
         }
         usable = {"link_model", "link_input", "person_links"} <= tables
+        if usable and not carry.carried(con):
+            carry.copy_from(con, previous_store)  # type: ignore[arg-type]
+        usable = usable and {"link_input", "person_links"} <= carry.carried(con)
         if not usable:
             con.execute("DETACH _prev")
     if not usable:
-        return people.link_people(
-            con, settings, progress, previous_store=previous_store, run_id=run_id, review=review
-        )
-    con.execute(people._PREPARE_SQL)
-    # A column added since the last run (or one it lacks) cannot be compared: leave it out.
-    previous_columns = {
-        r[0]
-        for r in con.execute(
-            "SELECT column_name FROM duckdb_columns() "
-            "WHERE database_name = '_prev' AND table_name = 'link_input'"
-        ).fetchall()
-    }
-    current_columns = {
-        r[0]
-        for r in con.execute(
-            "SELECT column_name FROM duckdb_columns() "
-            "WHERE database_name <> '_prev' AND table_name = 'link_input'"
-        ).fetchall()
-    }
-    if current_columns - previous_columns:
-        # A new derived column changes what the model compares: nothing old can be kept.
+        return full_link()
+    # Only new and changed records are prepared; a change of columns, or of how a source
+    # lists people (`listed_once`), changes what the model compares: a full link.
+    if not prepare_changes(con):
         con.execute("DETACH _prev")
-        return people.link_people(
-            con, settings, progress, previous_store=previous_store, run_id=run_id, review=review
-        )
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE _delta AS
-        SELECT unique_id FROM (
-            SELECT unique_id, compare_hash FROM link_input
-            EXCEPT SELECT unique_id, compare_hash FROM _prev.link_input
-        )
-        """
-    )
+        return full_link()
     add_relabelled_to_delta(con, review)
     con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE _dropped AS
-        SELECT unique_id FROM _prev.link_input
-        WHERE unique_id NOT IN (SELECT unique_id FROM link_input)
-        UNION ALL SELECT unique_id FROM _delta;
-        """
+        "CREATE OR REPLACE TEMP TABLE _dropped AS "
+        "SELECT unique_id FROM _gone UNION ALL SELECT unique_id FROM _delta"
     )
     n_delta, n_all = con.execute(
         "SELECT (SELECT count(*) FROM _delta), (SELECT count(*) FROM link_input)"
     ).fetchone()  # type: ignore[misc]
     if n_all == 0 or n_delta > max_delta_share * n_all:
         con.execute("DETACH _prev")
-        return people.link_people(
-            con, settings, progress, previous_store=previous_store, run_id=run_id, review=review
-        )
+        return full_link()
     model_json = con.execute("SELECT model_json FROM _prev.link_model").fetchone()[0]  # type: ignore[index]
     say(f"scoring {n_delta:,} new or changed records against the rest")
     people.write_name_variants(con)  # a delta may bring new names
     people.write_model(con, model_json)
     scoring_sql = scoring.keep_scoring_sql(con, model_json, previous="_prev")
+    carry.adopt(con, "person_links")
     con.execute(
-        """
-        CREATE OR REPLACE TABLE person_links AS
-        SELECT * FROM _prev.person_links
-        WHERE record_id_l NOT IN (SELECT unique_id FROM _dropped)
-          AND record_id_r NOT IN (SELECT unique_id FROM _dropped)
-        """
+        "DELETE FROM person_links WHERE record_id_l IN (SELECT unique_id FROM _dropped) "
+        "OR record_id_r IN (SELECT unique_id FROM _dropped)"
     )
     con.execute("CREATE OR REPLACE TEMP TABLE _new_links AS SELECT * FROM person_links LIMIT 0")
     if n_delta:
@@ -131,12 +106,13 @@ def link_people_incremental(
     decide_new_links(con, review)
     con.execute("INSERT INTO person_links SELECT * FROM _new_links")
     say("clustering linked records into people")
-    if _keeps_clusters(con, tables):
+    if _keeps_clusters(con):
         split, ids = _recluster_affected(
             con, settings.threshold_probability, previous_store, run_id
         )
     else:  # a store from before clusters were kept: cluster everything
         con.execute("DETACH _prev")
+        carry.drop(con)
         _cluster(con, settings.threshold_probability)
         split = split_conflicting_clusters(con, settings.threshold_probability)
         ids = assign_stable_ids(con, previous_store, run_id)
@@ -155,6 +131,17 @@ def link_people_incremental(
         clusters_split=split,
         id_events={**ids, "records_rescored": int(n_delta)},
     )
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    return {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM duckdb_columns() "
+            "WHERE database_name = current_database() AND table_name = ?",
+            [table],
+        ).fetchall()
+    }
 
 
 def _score_delta(con: duckdb.DuckDBPyConnection, model: dict, scoring_sql: str) -> None:
@@ -196,41 +183,32 @@ def _score_delta(con: duckdb.DuckDBPyConnection, model: dict, scoring_sql: str) 
     )
 
 
-def _keeps_clusters(con: duckdb.DuckDBPyConnection, tables: set[str]) -> bool:
-    """Whether the previous store kept what rebuilding only the touched clusters needs."""
+def _keeps_clusters(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the previous run carried what rebuilding only the touched clusters needs."""
     needed = {"person_clusters", "person_cluster_conflicts", "person_cluster_quality"}
-    if not needed <= tables:
+    if not needed <= carry.carried(con):
         return False
-    columns = {
-        r[0]
-        for r in con.execute(
-            "SELECT column_name FROM duckdb_columns() "
-            "WHERE database_name = '_prev' AND table_name = 'person_clusters'"
-        ).fetchall()
-    }
-    return {"split_from", "entity_id"} <= columns
+    return {"split_from", "entity_id"} <= _columns(con, f"{carry.PREFIX}person_clusters")
+
+
+_CLUSTERS = f"{carry.PREFIX}person_clusters"
 
 
 def _recluster_affected(
     con: duckdb.DuckDBPyConnection, threshold: float, previous_store: Path | None, run_id: str
 ) -> tuple[int, dict[str, int]]:
-    """`person_clusters`, its conflicts, ids and quality from the previous run's, rebuilt
-    only where links changed. Returns (clusters split, id events).
+    """`person_clusters`, its conflicts, ids and quality: the previous run's (carried),
+    rebuilt only where links changed. Returns (clusters split, id events).
 
     A previous cluster is rebuilt when one of its records changed, went, or gained a link
     at the threshold; it is taken whole with every piece split from the same connected
     component (old links at the threshold join only records of one component). The
     rebuilt records are clustered, split and given ids exactly as in a full run; every
     other cluster keeps its records, id, conflicts and quality, which nothing in the delta
-    can change. Needs `_prev` attached (and detaches it), `_delta`, `_dropped`, `_new_links`.
+    can change. Needs `_prev` attached (and detaches it), `_delta`, `_dropped`,
+    `_changed_rows`, `_new_links`.
     """
     for statement in (
-        """
-        CREATE OR REPLACE TEMP TABLE _prev_members AS
-        SELECT record_id, cluster_id, split_from, entity_id,
-               coalesce(split_from, cluster_id) AS component
-        FROM _prev.person_clusters
-        """,
         f"""
         CREATE OR REPLACE TEMP TABLE _touched AS
         SELECT unique_id AS record_id FROM _dropped
@@ -238,32 +216,40 @@ def _recluster_affected(
         UNION SELECT record_id_l FROM _new_links WHERE match_probability >= {threshold}
         UNION SELECT record_id_r FROM _new_links WHERE match_probability >= {threshold}
         """,
-        """
+        f"""
         CREATE OR REPLACE TEMP TABLE _affected AS
         SELECT record_id FROM (
-            SELECT record_id FROM _prev_members WHERE component IN (
-                SELECT component FROM _prev_members JOIN _touched USING (record_id))
+            SELECT record_id FROM {_CLUSTERS}
+            WHERE coalesce(split_from, cluster_id) IN (
+                SELECT coalesce(split_from, cluster_id)
+                FROM {_CLUSTERS} JOIN _touched USING (record_id))
             UNION SELECT record_id FROM _touched
         ) WHERE record_id IN (SELECT unique_id FROM link_input)
         """,
         """
-        CREATE OR REPLACE TEMP TABLE _kept_conflicts AS
-        SELECT * FROM _prev.person_cluster_conflicts
-        WHERE record_id_l NOT IN (SELECT record_id FROM _affected)
-        AND record_id_r NOT IN (SELECT record_id FROM _affected)
+        CREATE OR REPLACE TEMP TABLE _redone AS
+        SELECT record_id FROM _affected UNION SELECT unique_id FROM _dropped
         """,
-        """
-        CREATE OR REPLACE TEMP TABLE _changed_rows AS
-        SELECT unique_id AS record_id FROM (
-            SELECT unique_id, row_hash FROM link_input
-            EXCEPT SELECT unique_id, row_hash FROM _prev.link_input)
+        # The people whose per-person tables (record entities, facts, golden records) are
+        # rebuilt (reuse.py): the old ids of the rebuilt and gone records, and the people
+        # whose clusters stay but a record of which changed in a field the model does not
+        # compare; the rebuilt clusters' ids are added below. Everyone else keeps theirs.
+        f"""
+        CREATE OR REPLACE TEMP TABLE {REDO} AS
+        SELECT entity_id FROM {_CLUSTERS} WHERE record_id IN (
+            SELECT record_id FROM _redone UNION SELECT record_id FROM _changed_rows)
         """,
-        """
-        CREATE OR REPLACE TEMP TABLE _kept_quality AS
-        SELECT * FROM _prev.person_cluster_quality WHERE entity_id IN (
-            SELECT entity_id FROM _prev_members
-            WHERE record_id NOT IN (SELECT record_id FROM _affected)
-              AND record_id NOT IN (SELECT unique_id FROM _dropped))
+        # Edit the carried tables: out go the rebuilt and gone records' rows (and, for
+        # quality, their entities'); the rebuilt ones come in below.
+        f"""
+        DELETE FROM {carry.PREFIX}person_cluster_conflicts
+        WHERE record_id_l IN (SELECT record_id FROM _redone)
+           OR record_id_r IN (SELECT record_id FROM _redone);
+
+        DELETE FROM {carry.PREFIX}person_cluster_quality WHERE entity_id IN (
+            SELECT entity_id FROM {_CLUSTERS} JOIN _redone USING (record_id));
+
+        DELETE FROM {_CLUSTERS} WHERE record_id IN (SELECT record_id FROM _redone);
         """,
     ):
         con.execute(statement)
@@ -288,33 +274,15 @@ def _recluster_affected(
     con.execute("CREATE OR REPLACE TABLE person_clusters AS SELECT * FROM _rebuilt")
     con.unregister("_rebuilt")
     # While `person_clusters` holds only the rebuilt records, split, name and measure them.
+    kept = con.execute(f"SELECT count(*) FROM {carry.PREFIX}person_cluster_quality").fetchone()
     split = split_conflicting_clusters(con, threshold)
     ids = assign_stable_ids(con, previous_store, run_id, scope="SELECT record_id FROM _affected")
     write_cluster_quality(con, threshold)
-    con.execute(
-        """
-        INSERT INTO person_clusters BY NAME
-        SELECT record_id, cluster_id, split_from, entity_id FROM _prev_members
-        WHERE record_id NOT IN (SELECT record_id FROM _affected)
-          AND record_id NOT IN (SELECT unique_id FROM _dropped);  -- gone records
-
-        INSERT INTO person_cluster_conflicts SELECT * FROM _kept_conflicts;
-        INSERT INTO person_cluster_quality BY NAME SELECT * FROM _kept_quality;
-        """
-    )
-    # People whose records, links and cluster are all as before: their per-person tables
-    # (entity facts, golden records) can be copied from the previous run (reuse.py).
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE {KEPT} AS
-        SELECT entity_id FROM _kept_quality
-        EXCEPT SELECT entity_id FROM _prev_members
-        WHERE record_id IN (SELECT record_id FROM _changed_rows)
-        """
-    )
-    ids["kept"] = ids.get("kept", 0) + int(
-        con.execute("SELECT count(*) FROM _kept_quality").fetchone()[0]  # type: ignore[index]
-    )
+    con.execute(f"INSERT INTO {REDO} SELECT DISTINCT entity_id FROM person_clusters")
+    for table in ("person_clusters", "person_cluster_conflicts", "person_cluster_quality"):
+        con.execute(f"INSERT INTO {carry.PREFIX}{table} BY NAME SELECT * FROM {table}")
+        carry.adopt(con, table)
+    ids["kept"] = ids.get("kept", 0) + int(kept[0])  # type: ignore[index]
     return split, ids
 
 

@@ -16,75 +16,15 @@ from pathlib import Path
 import duckdb
 
 from joinedup.config import LinkConfig
-from joinedup.link import reuse, scoring
+from joinedup.link import carry, reuse, scoring
 from joinedup.link.clusters import split_conflicting_clusters, write_cluster_quality
 from joinedup.link.entity_ids import assign_stable_ids
+from joinedup.link.link_input import prepare_all
 from joinedup.link.nicknames import forename_variant_lists
 from joinedup.link.review import LinkReview, decide_labelled_pairs, train_with_labels
 
 logger = logging.getLogger(__name__)
 
-# Prepared columns Splink compares; built from `records` and the resolved UPRNs.
-# The columns the model compares: a record whose values here change is scored afresh by
-# an incremental run (`compare_hash`); `row_hash` covers the whole record and its address
-# match (not its row number in the file), for the per-person tables built from them.
-COMPARED_COLUMNS = (
-    "source_dataset",
-    "first_name",
-    "surname",
-    "middle_name",
-    "dob",
-    "postcode",
-    "uprn",
-    "email",
-    "phone",
-    "nhs_number",
-    "ni_number",
-    "start_date",
-    "end_date",
-    "listed_once",
-)
-# `listed_once`: a register (electoral register, council tax) lists a person once per
-# address, so two of its current records there are two people. A source whose records
-# often repeat one another exactly (name, date of birth, postcode: 0.5% or more) is an
-# extract holding duplicates instead, and that rule must not part them.
-_PREPARE_SQL = f"""
-CREATE OR REPLACE TABLE link_input AS
-WITH repeats AS (
-    SELECT source, count(*) AS n
-    FROM records
-    WHERE first_name IS NOT NULL AND surname IS NOT NULL AND date_of_birth IS NOT NULL
-    GROUP BY source, lower(first_name), lower(surname), date_of_birth, postcode
-),
--- the share of a source's records that repeat another (records in groups of two or more)
-listing AS (
-    SELECT source, coalesce(sum(n) FILTER (WHERE n > 1), 0) / sum(n) < 0.005 AS listed_once
-    FROM repeats GROUP BY 1
-)
-SELECT *, hash({", ".join(COMPARED_COLUMNS)}) AS compare_hash
-FROM (
-    SELECT
-        r.record_id AS unique_id,
-        r.source AS source_dataset,
-        lower(r.first_name) AS first_name,
-        lower(r.surname) AS surname,
-        lower(split_part(r.middle_names, ' ', 1)) AS middle_name,
-        strftime(r.date_of_birth, '%Y-%m-%d') AS dob,
-        r.postcode,
-        CASE WHEN a.status = 'matched' THEN a.uprn ELSE NULL END AS uprn,
-        lower(r.email) AS email,
-        r.phone,
-        r.nhs_number,
-        r.ni_number,
-        r.start_date,
-        r.end_date,
-        coalesce(s.listed_once, true) AS listed_once,
-        hash(*COLUMNS(r.* EXCLUDE (row_number)), a) AS row_hash
-    FROM records r
-    LEFT JOIN address_matches a USING (record_id)
-    LEFT JOIN listing s ON s.source = r.source
-)
-"""
 
 
 # Scored pairs below this match probability are not kept (explanations and review need
@@ -333,9 +273,11 @@ def link_people(
 
     say = progress or (lambda _msg: None)
     _quieten_splink()
-    # Only an incremental link may leave people to copy from the last run (reuse.py).
-    con.execute(f"DROP TABLE IF EXISTS {reuse.KEPT}")
-    con.execute(_PREPARE_SQL)
+    # Only an incremental link may leave people to copy from the last run (reuse.py) or
+    # edit the last run's tables (carry.py).
+    con.execute(f"DROP TABLE IF EXISTS {reuse.REDO}")
+    carry.drop(con)
+    prepare_all(con)
     names = write_name_variants(con)
     frame = con.execute("SELECT * FROM link_input").to_arrow_table()
 

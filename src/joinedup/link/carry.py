@@ -1,0 +1,112 @@
+"""Carrying the last run's linking tables into a new run, to edit them rather than rebuild.
+
+An incremental run changes a few people out of a county's worth, but copying the last
+run's links, clusters and golden records into the new run's store row by row costs as much
+as the county. Instead the new store starts as a copy of the last one's file (one
+sequential copy, a fraction of a second at a million records) that keeps only the tables
+linking edits, renamed `carried_<name>`, and nothing else: every other stage writes its
+tables afresh as in any run. The linking stage deletes from a carried table the rows of
+what changed, inserts what it rebuilt and then takes the table under its own name
+(`adopt`); a carried table nobody adopts is dropped (`drop`), so a published store never
+holds one. A caller that did not start from the file gets the same tables by copying them
+(`copy_from`), which costs what it always did.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+
+# The per-record and per-person tables an incremental link edits in place.
+CARRIED = (
+    "link_input",
+    "person_links",
+    "person_clusters",
+    "person_cluster_conflicts",
+    "person_cluster_quality",
+    "record_entities",
+    "entity_facts",
+    "golden_records",
+    "entity_id_history",
+)
+PREFIX = "carried_"
+
+
+def start_from(previous: Path, build: Path) -> list[str]:
+    """Make `build` a copy of the `previous` store holding only its carried tables;
+    returns the tables carried."""
+    shutil.copyfile(previous, build)
+    con = duckdb.connect(str(build))
+    try:
+        for (view,) in con.execute(
+            "SELECT view_name FROM duckdb_views() WHERE NOT internal AND database_name = "
+            "current_database() AND schema_name = 'main'"
+        ).fetchall():
+            con.execute(f'DROP VIEW "{view}"')
+        carried = []
+        for (table,) in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND schema_name = 'main'"
+        ).fetchall():
+            if table in CARRIED:
+                con.execute(f'ALTER TABLE "{table}" RENAME TO {PREFIX}{table}')
+                carried.append(table)
+            else:
+                con.execute(f'DROP TABLE "{table}"')
+        con.execute("CHECKPOINT")
+    except BaseException:
+        con.close()
+        build.unlink(missing_ok=True)
+        raise
+    con.close()
+    return carried
+
+
+def copy_from(con: duckdb.DuckDBPyConnection, previous: Path) -> list[str]:
+    """Carry the tables by copying them from the `previous` store (attached briefly)."""
+    path = str(previous).replace("'", "''")
+    con.execute(f"ATTACH '{path}' AS _carry_from (READ_ONLY)")
+    try:
+        present = {
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = '_carry_from'"
+            ).fetchall()
+        }
+        carried = [t for t in CARRIED if t in present]
+        for table in carried:
+            con.execute(
+                f"CREATE OR REPLACE TABLE {PREFIX}{table} AS SELECT * FROM _carry_from.{table}"
+            )
+    finally:
+        con.execute("DETACH _carry_from")
+    return carried
+
+
+def carried(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The carried tables present, by their own names."""
+    return {
+        r[0][len(PREFIX) :]
+        for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+            f"AND table_name LIKE '{PREFIX}%'"
+        ).fetchall()
+    }
+
+
+def has(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return table in carried(con)
+
+
+def adopt(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """The carried `table`, edited, becomes this run's `table`."""
+    con.execute(f"DROP TABLE IF EXISTS {table}")
+    con.execute(f"ALTER TABLE {PREFIX}{table} RENAME TO {table}")
+
+
+def drop(con: duckdb.DuckDBPyConnection, *tables: str) -> None:
+    """Drop the given carried tables (all of them when none are named)."""
+    for table in tables or tuple(carried(con)):
+        con.execute(f"DROP TABLE IF EXISTS {PREFIX}{table}")
