@@ -13,6 +13,7 @@ process, all threads). Prints the statements over 0.2 CPU seconds and saves them
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import time
 from pathlib import Path
@@ -96,8 +97,9 @@ def main() -> None:
     build = path.parent / "profile_incremental.duckdb"
     build.unlink(missing_ok=True)
     rows: list[dict] = []
+    os.sync()  # as link_people.py: nothing left to write out from before
     wall, cpu = time.perf_counter(), _cpu()
-    carry.start_from(previous, build)
+    store = carry.start_from(previous, build, connect)
     rows.append(
         {
             "step": "carry the last store's linking tables (file copy)",
@@ -105,8 +107,9 @@ def main() -> None:
             "cpu_seconds": round(_cpu() - cpu, 3),
         }
     )
-    raw = link_people._load(path, connect(build))  # the run's ingest: not timed
+    raw = link_people._load(path, store)  # the run's ingest: not timed
     link_people._mutate(raw)
+    os.sync()
     con = _Timed(raw, rows)
     wall, cpu = time.perf_counter() - rows[0]["wall_seconds"], _cpu() - rows[0]["cpu_seconds"]
 
@@ -127,7 +130,14 @@ def main() -> None:
     stage("golden records")
     con.execute("CHECKPOINT")  # the store on disk, as a run leaves it
     stage("checkpoint")
+    counts = {
+        table: int(raw.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # type: ignore[index]
+        for table in ("_delta", "_score_pairs", "_score_nodes", "_new_links", "_affected")
+    }
     raw.close()
+    counts["store_mib_previous"] = round(previous.stat().st_size / 2**20)
+    counts["store_mib_after"] = round(build.stat().st_size / 2**20)
+    print(counts)
     build.unlink(missing_ok=True)
     for row in rows:
         if row["wall_seconds"] > 0.05 or row["step"].startswith("=="):
@@ -135,7 +145,7 @@ def main() -> None:
                 f"{row['step'][:80]:80} {row['wall_seconds']:7.2f} s {row['cpu_seconds']:7.2f} cpu"
             )
     save_report(
-        {**report_head("profile_incremental"), "size": args.size, "steps": rows},
+        {**report_head("profile_incremental"), "size": args.size, "counts": counts, "steps": rows},
         f"profile_incremental_{args.size}",
     )
 

@@ -140,8 +140,9 @@ class Hub:
         con: duckdb.DuckDBPyConnection | None = None
         try:
             if incremental and previous is not None and previous.exists():
-                carry.start_from(previous, build)
-            con = analytical.connect(build)
+                con = carry.start_from(previous, build, analytical.connect)
+            else:
+                con = analytical.connect(build)
             create_common_tables(con)
             started = time.perf_counter()
             for source in self.config.sources.values():

@@ -69,6 +69,10 @@ def discard(data_dir: Path, run_id: str) -> None:
 def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(path), read_only=read_only)
     con.execute("SET preserve_insertion_order = false")
+    if not read_only:
+        # A run checkpoints once, when it is done: checkpoints part-way (each time the
+        # log passes DuckDB's default 16 MB) would write the same tables out repeatedly.
+        con.execute("SET checkpoint_threshold = '4GB'")
     return con
 
 

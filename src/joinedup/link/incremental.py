@@ -2,14 +2,15 @@
 
 Training and scoring every pair is most of a full link's time, and from one run to the
 next most records have not changed. An incremental run reuses the previous run's trained
-model and its scored pairs:
+model and edits its tables, carried into this run's store (carry.py):
 
-1. records that are new or changed since the previous run (any compared column differs)
-   are the delta; records gone or changed lose their old pairs;
-2. only the delta is scored, against every current record, with the same model and
-   blocking rules (Splink's `find_matches_to_new_records`);
-3. clusters are rebuilt from all pairs (old kept + new), then split where they conflict
-   and given stable ids exactly as in a full run.
+1. only records new or changed since the previous run are prepared (link_input.py); those
+   whose compared columns changed are the delta; records gone or changed lose their pairs;
+2. only the delta is scored, against every current record, with the same model, blocking
+   rules and scoring SQL (scoring.py);
+3. only the clusters the delta touches are rebuilt, split where they conflict and given
+   stable ids exactly as in a full run; the people they hold are the ones whose
+   per-person tables are rebuilt (reuse.py).
 
 The model is not retrained, so a run whose data has drifted a lot should be full: when the
 delta is more than `max_delta_share` of the records this falls back to a full link.
@@ -79,7 +80,7 @@ def link_people_incremental(
     if not prepare_changes(con):
         con.execute("DETACH _prev")
         return full_link()
-    add_relabelled_to_delta(con, review)
+    relabelled = add_relabelled_to_delta(con, review)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _dropped AS "
         "SELECT unique_id FROM _gone UNION ALL SELECT unique_id FROM _delta"
@@ -102,7 +103,7 @@ def link_people_incremental(
     )
     con.execute("CREATE OR REPLACE TEMP TABLE _new_links AS SELECT * FROM person_links LIMIT 0")
     if n_delta:
-        _score_delta(con, json.loads(model_json), scoring_sql)
+        _score_delta(con, json.loads(model_json), scoring_sql, relabelled=relabelled > 0)
     decide_new_links(con, review)
     con.execute("INSERT INTO person_links SELECT * FROM _new_links")
     say("clustering linked records into people")
@@ -118,7 +119,7 @@ def link_people_incremental(
         ids = assign_stable_ids(con, previous_store, run_id)
         write_cluster_quality(con, settings.threshold_probability)
     entities, links = con.execute(
-        "SELECT (SELECT count(DISTINCT entity_id) FROM person_clusters), "
+        "SELECT (SELECT count(*) FROM person_cluster_quality), "  # a row per entity
         "(SELECT count(*) FROM person_links WHERE match_probability >= ?)",
         [settings.threshold_probability],
     ).fetchone()  # type: ignore[misc]
@@ -144,7 +145,9 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
     }
 
 
-def _score_delta(con: duckdb.DuckDBPyConnection, model: dict, scoring_sql: str) -> None:
+def _score_delta(
+    con: duckdb.DuckDBPyConnection, model: dict, scoring_sql: str, *, relabelled: bool
+) -> None:
     """Score every pair a delta record makes under the model's blocking rules (with any
     current record, once per pair, ids in a full run's order l < r) into `_new_links`.
 
@@ -153,8 +156,16 @@ def _score_delta(con: duckdb.DuckDBPyConnection, model: dict, scoring_sql: str) 
     the scores equal a full run's."""
     rules = [r["blocking_rule"] for r in model["blocking_rules_to_generate_predictions"]]
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _delta_input AS SELECT * FROM link_input "
-        "WHERE unique_id IN (SELECT unique_id FROM _delta)"
+        # Changed records are already prepared apart; only records whose reviewers'
+        # answers changed are read from every record.
+        "CREATE OR REPLACE TEMP TABLE _delta_input AS "
+        "SELECT * FROM _prepared WHERE unique_id IN (SELECT unique_id FROM _delta)"
+        + (
+            " UNION ALL SELECT * FROM link_input WHERE unique_id IN (SELECT unique_id FROM "
+            "_delta WHERE unique_id NOT IN (SELECT record_id FROM _changed_rows))"
+            if relabelled
+            else ""
+        )
     )
     pairs = " UNION ".join(
         "SELECT least(l.unique_id, r.unique_id) AS join_key_l, "

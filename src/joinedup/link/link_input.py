@@ -90,8 +90,9 @@ def prepare_changes(con: duckdb.DuckDBPyConnection) -> bool:
     """Edit the carried `link_input` into this run's, preparing only the records that are
     new or changed (record or address match); returns False, touching nothing, when every
     record must be prepared (nothing carried, other columns, or a source's `listed_once`
-    turned). Leaves `_changed_rows` (new or changed records), `_gone` (records gone) and
-    `_delta` (records whose compared columns are new or changed)."""
+    turned). Leaves `_changed_rows` (new or changed records), `_prepared` (their rows),
+    `_gone` (records gone) and `_delta` (records whose compared columns are new or
+    changed)."""
     carried = f"{carry.PREFIX}link_input"
     if not carry.has(con, "link_input"):
         return False
@@ -169,7 +170,6 @@ def prepare_changes(con: duckdb.DuckDBPyConnection) -> bool:
 
         DELETE FROM {carried} WHERE unique_id IN ({scope} UNION ALL SELECT unique_id FROM _gone);
         INSERT INTO {carried} SELECT * FROM _prepared;
-        DROP TABLE _prepared;
         """
     )
     carry.adopt(con, "link_input")
