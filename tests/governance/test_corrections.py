@@ -249,3 +249,42 @@ def _one_entity(hub: Hub) -> list[str]:
         return [con.execute("SELECT min(entity_id) FROM record_entities").fetchone()[0]]
     finally:
         con.close()
+
+
+@pytest.mark.parametrize("incremental", [False, True], ids=["full", "incremental"])
+def test_an_erasure_holds_in_every_later_run(fresh_demo_copy, incremental: bool) -> None:  # type: ignore[no-untyped-def]
+    """The source files still hold an erased person; no later run may bring them back,
+    under their old id or a new one, in any table (prepared records and links included)."""
+    from joinedup.engine import analytical
+
+    hub = Hub.open(fresh_demo_copy.config_path)
+    con = hub.connect()
+    try:
+        erased, records = con.execute(
+            "SELECT entity_id, list(record_id) FROM record_entities GROUP BY entity_id "
+            "HAVING count(*) > 2 ORDER BY entity_id LIMIT 1"
+        ).fetchone()
+    finally:
+        con.close()
+    with hub.store.session() as s, s.begin():
+        request_erasure(s, DORA, erased, "ER-2")
+    hub.config.link.incremental = incremental
+    hub.run()
+    hub.run()  # the second run after the erasure: the first without the person's rows
+    store = analytical.connect_current(hub.data_dir)
+    assert store is not None
+    try:
+        found = {}
+        for table, column in store.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE column_name IN "
+            "('record_id', 'unique_id', 'record_id_l', 'record_id_r')"
+        ).fetchall():
+            n = store.execute(
+                f'SELECT count(*) FROM "{table}" WHERE "{column}" IN (SELECT unnest(?))',
+                [records],
+            ).fetchone()[0]
+            if n:
+                found[f"{table}.{column}"] = n
+        assert found == {}
+    finally:
+        store.close()

@@ -23,6 +23,9 @@ import duckdb
 from joinedup.engine import analytical
 
 SERVED_CATALOG = "served_run"
+# Columns holding a record's id: its own, as prepared for linking, and either end of a
+# pair (links, reviewers' answers, conflicts).
+RECORD_ID_COLUMNS = ("record_id", "unique_id", "record_id_l", "record_id_r")
 
 
 def erased_rows(table: str, columns: Mapping[str, str]) -> str | None:
@@ -40,8 +43,12 @@ def erased_rows(table: str, columns: Mapping[str, str]) -> str | None:
         )
     elif columns.get("entity_id") == "VARCHAR":
         parts.append("entity_id IN (SELECT entity_id FROM _erased)")
-    if "record_id" in columns and table != "matches":
-        parts.append("record_id IN (SELECT record_id FROM _erased_records)")
+    if table != "matches":  # a record's id under any of the names the tables give it
+        parts.extend(
+            f"{column} IN (SELECT record_id FROM _erased_records)"
+            for column in RECORD_ID_COLUMNS
+            if column in columns
+        )
     if not parts:
         return None
     return "coalesce(" + " OR ".join(f"({p})" for p in parts) + ", false)"
