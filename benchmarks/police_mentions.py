@@ -78,26 +78,17 @@ def _prepare(con: duckdb.DuckDBPyConnection) -> None:
         """
     )
     # Majority true person per entity (ties: the smallest id), and each person's main entity.
-    con.execute(
-        """
-        CREATE TEMP TABLE entity_person AS
-        SELECT entity_id, arg_max(person_id, n) AS person_id FROM (
-            SELECT entity_id, person_id, count(*) AS n FROM ident
-            WHERE person_id IS NOT NULL AND person_id <> ''
-            GROUP BY ALL ORDER BY person_id)
-        GROUP BY entity_id
-        """
-    )
-    con.execute(
-        """
-        CREATE TEMP TABLE person_entity AS
-        SELECT person_id, arg_max(entity_id, n) AS entity_id FROM (
-            SELECT person_id, entity_id, count(*) AS n FROM ident
-            WHERE person_id IS NOT NULL AND person_id <> ''
-            GROUP BY ALL ORDER BY entity_id)
-        GROUP BY person_id
-        """
-    )
+    for key, value in (("entity_id", "person_id"), ("person_id", "entity_id")):
+        con.execute(
+            f"""
+            CREATE TEMP TABLE {key.split("_")[0]}_{value.split("_")[0]} AS
+            SELECT {key}, arg_max({value}, n) AS {value} FROM (
+                SELECT {key}, {value}, count(*) AS n FROM ident
+                WHERE person_id IS NOT NULL AND person_id <> ''
+                GROUP BY ALL ORDER BY {value})
+            GROUP BY {key}
+            """
+        )
     # Dates of birth an entity carries: its records' and its golden one.
     con.execute(
         """

@@ -72,12 +72,7 @@ def copy_from(con: duckdb.DuckDBPyConnection, previous: Path) -> list[str]:
     path = str(previous).replace("'", "''")
     con.execute(f"ATTACH '{path}' AS _carry_from (READ_ONLY)")
     try:
-        present = {
-            r[0]
-            for r in con.execute(
-                "SELECT table_name FROM duckdb_tables() WHERE database_name = '_carry_from'"
-            ).fetchall()
-        }
+        present = tables_in(con, "_carry_from")
         carried = [t for t in CARRIED if t in present]
         for table in carried:
             con.execute(
@@ -86,6 +81,16 @@ def copy_from(con: duckdb.DuckDBPyConnection, previous: Path) -> list[str]:
     finally:
         con.execute("DETACH _carry_from")
     return carried
+
+
+def tables_in(con: duckdb.DuckDBPyConnection, database: str) -> set[str]:
+    """The tables of an attached database (a previous store)."""
+    return {
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = ?", [database]
+        ).fetchall()
+    }
 
 
 def carried(con: duckdb.DuckDBPyConnection) -> set[str]:

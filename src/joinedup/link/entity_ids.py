@@ -59,12 +59,7 @@ def assign_stable_ids(
     if previous_store is not None and Path(previous_store).exists():
         con.execute(f"ATTACH '{_sql_path(previous_store)}' AS _prev (READ_ONLY)")
         try:
-            tables = {
-                r[0]
-                for r in con.execute(
-                    "SELECT table_name FROM duckdb_tables() WHERE database_name = '_prev'"
-                ).fetchall()
-            }
+            tables = carry.tables_in(con, "_prev")
             if "person_clusters" in tables:
                 con.execute(
                     "INSERT INTO _prev_clusters SELECT record_id, entity_id "

@@ -61,12 +61,7 @@ def link_people_incremental(
     usable = previous_store is not None and Path(previous_store).exists()
     if usable:
         con.execute(f"ATTACH '{_sql_path(previous_store)}' AS _prev (READ_ONLY)")
-        tables = {
-            r[0]
-            for r in con.execute(
-                "SELECT table_name FROM duckdb_tables() WHERE database_name = '_prev'"
-            ).fetchall()
-        }
+        tables = carry.tables_in(con, "_prev")
         usable = {"link_model", "link_input", "person_links"} <= tables
         if usable and not carry.carried(con):
             carry.copy_from(con, previous_store)  # type: ignore[arg-type]
