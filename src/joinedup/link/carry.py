@@ -39,11 +39,9 @@ def start_from(
     previous: Path, build: Path, connect: Callable[[Path], duckdb.DuckDBPyConnection]
 ) -> duckdb.DuckDBPyConnection:
     """Make `build` a copy of the `previous` store holding only its carried tables, and
-    return it open (`connect`). Not checkpointed here: the first checkpoint of a copied
-    store costs the same whenever it comes (half a second at a million records), so it
-    comes once, at the end of the run. Until then the dropped tables' space is not reused,
-    so the store grows by up to their size (a sixth at a million records, measured), space
-    the next run reuses."""
+    return it open (`connect`). Checkpointed at once, so that the run reuses the dropped
+    tables' space: without it each store was nearly twice the size of a fresh one (17 MB
+    against 30 MB after five incremental runs of a 3,000-person council, measured)."""
     shutil.copyfile(previous, build)
     con = connect(build)
     try:
@@ -60,6 +58,7 @@ def start_from(
                 con.execute(f'ALTER TABLE "{table}" RENAME TO {PREFIX}{table}')
             else:
                 con.execute(f'DROP TABLE "{table}"')
+        con.execute("CHECKPOINT")
     except BaseException:
         con.close()
         build.unlink(missing_ok=True)
