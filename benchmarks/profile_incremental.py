@@ -64,7 +64,9 @@ def _previous(path: Path) -> Path:
         return previous
     building = path.parent / "previous_full.building.duckdb"
     building.unlink(missing_ok=True)
-    con = duckdb.connect(str(building))
+    from joinedup.engine.analytical import connect
+
+    con = connect(building)  # as the hub and link_people.py open a run's store
     con.execute(f"ATTACH '{path}' AS inp (READ_ONLY)")
     for table in ("records", "address_matches"):
         con.execute(f"CREATE TABLE {table} AS SELECT * FROM inp.{table}")
@@ -72,6 +74,7 @@ def _previous(path: Path) -> Path:
     link_people(con, LinkConfig(), run_id="r1")
     build_entity_tables(con, AS_OF)
     build_golden_records(con)
+    con.execute("CHECKPOINT")
     con.close()
     building.rename(previous)
     return previous
