@@ -22,6 +22,13 @@ app.add_typer(rules_app, name="rules")
 console = Console(stderr=True)
 out = Console()
 
+
+def _print_json(value: object) -> None:
+    """JSON on stdout as it is: never wrapped at the terminal's width, nor read as markup."""
+    out.print(
+        json.dumps(value, indent=2, default=str), soft_wrap=True, markup=False, highlight=False
+    )
+
 ConfigOption = typer.Option(Path("joinedup.yaml"), "--config", "-c", help="the hub's joinedup.yaml")
 
 
@@ -93,7 +100,7 @@ def demo_data(
     with console.status("generating the synthetic council") as status:
         summary = generate(out_dir, people=people, seed=seed, progress=status.update)
     console.print(f"wrote the synthetic council to {out_dir}")
-    out.print(json.dumps(_jsonable(summary), indent=2, default=str))
+    _print_json(_jsonable(summary))
 
 
 @app.command()
@@ -816,7 +823,7 @@ def people_lookup(
     )
     if not found:
         console.print("no candidates (give a surname, date of birth or postcode to search on)")
-    out.print(json.dumps([_jsonable(c) for c in found], indent=2, default=str))
+    _print_json([_jsonable(c) for c in found])
 
 
 models_app = typer.Typer(help="Saved person-linking models, one version per trained model.")

@@ -217,3 +217,26 @@ def test_people_lookup_command_prints_candidates(demo_hub_config) -> None:
     found = json.loads(result.stdout[result.stdout.index("[") :])
     assert 1 <= len(found) <= 3
     assert {"entity_id", "match_probability", "reasons"} <= set(found[0])
+
+
+def test_link_reasons_add_up_to_the_match_weight(demo_hub_config) -> None:
+    from joinedup.link.explain import explain_links, reason_weight
+
+    con = Hub.open(demo_hub_config.config_path).connect()
+    try:
+        pairs = con.execute(
+            "SELECT record_id_l, record_id_r FROM person_links "
+            "ORDER BY hash(record_id_l || record_id_r) LIMIT 200"
+        ).fetchall()
+        evidence = [e for left, right in pairs for e in explain_links(con, [left, right])]
+    finally:
+        con.close()
+    assert len(evidence) == len(pairs)
+    for link in evidence:
+        assert link.reasons[0].startswith("before any comparison")
+        weights = [reason_weight(r) for r in link.reasons]
+        assert None not in weights
+        # Each reason is rounded to 0.1, so their sum may be off by 0.05 a reason.
+        assert abs(sum(weights) - link.match_weight) <= 0.05 * len(weights) + 1e-9  # type: ignore[arg-type]
+    # Agreeing on a rare or a common name moves the weight, and is said.
+    assert any(r.startswith(("a rare", "a common")) for link in evidence for r in link.reasons)

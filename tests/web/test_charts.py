@@ -31,6 +31,12 @@ def test_waterfall_bars_follow_the_evidence_and_end_with_the_total() -> None:
     assert svg.count("<rect") == 3  # two reasons with weights, then the total
     assert 'fill="#D55E00"' in svg  # evidence against is drawn in the other colour
     assert "total +4.4" in svg
+    # Each bar is named, with its weight, in the chart itself; the last is the total.
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    assert texts == ["same surname", "+7.4", "different date of birth", "-3.0"] + [
+        "total: the match weight",
+        "+4.4",
+    ]
     assert str(waterfall_svg(["no weight here"], "Link")) == ""
 
 

@@ -1,7 +1,10 @@
 """Plain-English explanations of person links: each comparison's level and its weight.
 
 Weights are log2 Bayes factors from the trained model, so "+6.0" means the evidence makes
-a match 64 times more likely, and a negative weight counts against the match.
+a match 64 times more likely, and a negative weight counts against the match. A link's
+reasons add up to its match weight: they start from how rare it is for two records picked
+at random to be one person (the prior), then each comparison, then how common the name
+that agreed is (the term frequency adjustment), then any reviewer's answer.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ _DESCRIPTIONS = {
 }
 
 
-def _plain(label: str, comparison: str) -> str | None:
+def plain_level(label: str, comparison: str) -> str | None:
     what = _DESCRIPTIONS.get(comparison, comparison.replace("_", " "))
     lowered = label.lower()
     if "is null" in lowered or lowered == "address missing":
@@ -42,6 +45,18 @@ def _plain(label: str, comparison: str) -> str | None:
     if "levenshtein" in lowered:
         return f"{what} differs by one character (a likely typo)"
     return label
+
+
+def prior_reason(probability_two_random_records_match: float) -> str:
+    """The starting point every link's evidence adds to, as a reason."""
+    p = probability_two_random_records_match
+    weight = math.log2(p / (1 - p))
+    return f"before any comparison, two records are rarely one person: {weight:+.1f}"
+
+
+def _frequency_reason(comparison: str, weight: float) -> str:
+    what = _DESCRIPTIONS.get(comparison, comparison.replace("_", " "))
+    return f"{'a rare' if weight > 0 else 'a common'} {what}: {weight:+.1f}"
 
 
 def level_labels(model_json: str) -> dict[tuple[str, int], str]:
@@ -64,10 +79,20 @@ def explain_links(con: duckdb.DuckDBPyConnection, record_ids: list[str]) -> list
     model_row = con.execute("SELECT model_json FROM link_model").fetchone()
     if model_row is None:
         return []
+    model = json.loads(model_row[0])
     labels = level_labels(model_row[0])
+    decided = (
+        "LEFT JOIN person_link_labels k USING (record_id_l, record_id_r)"
+        if con.execute(
+            "SELECT 1 FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND table_name = 'person_link_labels'"
+        ).fetchone()
+        else "LEFT JOIN (SELECT NULL AS record_id_l, NULL AS record_id_r, NULL AS decision) k "
+        "USING (record_id_l, record_id_r)"
+    )
     frame = con.execute(
-        "SELECT l.*, coalesce(a.entity_id = b.entity_id, false) AS same_entity "
-        "FROM person_links l "
+        "SELECT l.*, k.decision, coalesce(a.entity_id = b.entity_id, false) AS same_entity "
+        f"FROM person_links l {decided} "
         "LEFT JOIN person_clusters a ON a.record_id = l.record_id_l "
         "LEFT JOIN person_clusters b ON b.record_id = l.record_id_r "
         "WHERE list_contains(?, l.record_id_l) AND list_contains(?, l.record_id_r) "
@@ -76,16 +101,16 @@ def explain_links(con: duckdb.DuckDBPyConnection, record_ids: list[str]) -> list
     ).df()
     evidence = []
     comparisons = [c.removeprefix("gamma_") for c in frame.columns if c.startswith("gamma_")]
+    start = prior_reason(model["probability_two_random_records_match"])
     for row in frame.to_dict(orient="records"):
-        reasons = []
+        reasons = [start]
         for name in comparisons:
-            gamma = row.get(f"gamma_{name}")
-            factor = row.get(f"bf_{name}")
-            if gamma is None or gamma == -1 or factor is None or factor <= 0:
-                continue
-            text = _plain(labels.get((name, int(gamma)), ""), name)
-            if text:
-                reasons.append(f"{text}: {math.log2(factor):+.1f}")
+            reasons += _comparison_reasons(row, name, labels)
+        if isinstance(row.get("decision"), str):
+            # A reviewer's answer decides the pair: it moves the total to the decided weight.
+            said = "the same person" if row["decision"] == "same" else "different people"
+            rest = sum(reason_weight(r) or 0.0 for r in reasons)
+            reasons.append(f"a reviewer said {said}: {row['match_weight'] - rest:+.1f}")
         evidence.append(
             LinkEvidence(
                 left=row["record_id_l"],
@@ -97,3 +122,28 @@ def explain_links(con: duckdb.DuckDBPyConnection, record_ids: list[str]) -> list
             )
         )
     return evidence
+
+
+def _comparison_reasons(row: dict, name: str, labels: dict[tuple[str, int], str]) -> list[str]:
+    """A comparison's reason (what agreed or differed) and, when the model adjusts for how
+    common the value is, a second one for that."""
+    gamma = row.get(f"gamma_{name}")
+    factor = row.get(f"bf_{name}")
+    if gamma is None or gamma == -1 or factor is None or factor <= 0:
+        return []
+    reasons = []
+    text = plain_level(labels.get((name, int(gamma)), ""), name)
+    if text:
+        reasons.append(f"{text}: {math.log2(factor):+.1f}")
+    adjustment = row.get(f"bf_tf_adj_{name}")
+    if isinstance(adjustment, float) and adjustment > 0 and abs(math.log2(adjustment)) >= 0.05:
+        reasons.append(_frequency_reason(name, math.log2(adjustment)))
+    return reasons
+
+
+def reason_weight(reason: str) -> float | None:
+    """The signed weight a reason ends with ("same surname: +7.4" -> 7.4), if any."""
+    try:
+        return float(reason.rpartition(":")[2].strip())
+    except ValueError:
+        return None

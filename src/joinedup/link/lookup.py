@@ -23,7 +23,7 @@ from datetime import date
 import duckdb
 import numpy as np
 
-from joinedup.link.explain import _plain
+from joinedup.link.explain import plain_level, prior_reason
 from joinedup.link.nicknames import name_variants
 
 # Comparison -> the query fields it needs.
@@ -279,14 +279,15 @@ class PersonIndex:
             best.setdefault(entity_ids[i], int(i))
         chosen = sorted(best.items(), key=lambda item: (-weights[item[1]], item[0]))[:limit]
         results = []
+        start = prior_reason(prior)
         for entity_id, i in chosen:
-            reasons = []
+            reasons = [start]
             for s in scored:
                 gamma = int(levels[s.name][i])
                 if gamma < 0:
                     continue
                 label = s.labels[gamma]
-                text = _plain(label, s.name) if label else None
+                text = plain_level(label, s.name) if label else None
                 if text:
                     reasons.append(f"{text}: {s.weights[gamma + 1]:+.1f}")
             weight = float(weights[i])

@@ -11,6 +11,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from joinedup.link.explain import reason_weight
+
 WIDTH, HEIGHT, PAD = 160, 40, 4
 # Colour-blind-safe pair (Okabe-Ito blue and vermilion), plus a third for uniqueness.
 COLOURS = {"completeness": "#0072B2", "validity": "#D55E00", "uniqueness": "#009E73"}
@@ -52,19 +54,11 @@ def trend_svg(series: list[dict[str, Any]], label: str) -> Markup:
     )
 
 
-def _weight(reason: str) -> float | None:
-    """The signed weight at the end of a reason such as "same surname: +7.4"."""
-    _, _, tail = reason.rpartition(":")
-    try:
-        return float(tail.strip())
-    except ValueError:
-        return None
-
-
 def waterfall_svg(reasons: list[str], label: str) -> Markup:
-    """A link's evidence as a waterfall: each reason moves the running total right (for)
-    or left (against); the last bar is the total match weight."""
-    steps = [(r.rpartition(":")[0] or r, w) for r in reasons if (w := _weight(r)) is not None]
+    """A link's evidence as a labelled waterfall: each reason, named with its weight, moves
+    the running total right (for) or left (against) from where the last one ended; the
+    last bar is the total, the match weight."""
+    steps = [(r.rpartition(":")[0] or r, w) for r in reasons if (w := reason_weight(r)) is not None]
     if not steps:
         return Markup("")
     totals, running = [], 0.0
@@ -74,29 +68,41 @@ def waterfall_svg(reasons: list[str], label: str) -> Markup:
     low = min(0.0, *(min(a, b) for a, b in totals))
     high = max(0.0, *(max(a, b) for a, b in totals))
     span = (high - low) or 1.0
-    width, row, left = 320, 18, 4
+    # A column of names, a column of weights, then the bars.
+    names_width, weights_right, bars_left, width, row = 440, 500, 512, 760, 24
     height = row * (len(steps) + 1) + 4
 
     def x(value: float) -> float:
-        return left + (value - low) / span * (width - 2 * left)
+        return bars_left + (value - low) / span * (width - bars_left - 4)
 
-    bars = [f'<line x1="{x(0):.1f}" y1="0" x2="{x(0):.1f}" y2="{height}" stroke="#505a5f"/>']
-    for i, ((start, end), (_, w)) in enumerate(zip(totals, steps, strict=True)):
-        colour = "#0072B2" if w >= 0 else "#D55E00"
+    parts = [f'<line x1="{x(0):.1f}" y1="0" x2="{x(0):.1f}" y2="{height}" stroke="#505a5f"/>']
+    rows = [
+        (name, w, start, end, "#0072B2" if w >= 0 else "#D55E00")
+        for (name, w), (start, end) in zip(steps, totals, strict=True)
+    ]
+    rows.append(("total: the match weight", running, 0.0, running, "#0b0c0c"))
+    for i, (name, w, start, end, colour) in enumerate(rows):
         x0, x1 = sorted((x(start), x(end)))
-        bars.append(
-            f'<rect x="{x0:.1f}" y="{i * row + 2}" width="{max(x1 - x0, 1):.1f}" '
-            f'height="{row - 4}" fill="{colour}"/>'
+        baseline = i * row + row - 7
+        bold = ' font-weight="bold"' if i == len(steps) else ""
+        parts.append(
+            f'<text x="0" y="{baseline}" font-size="14" fill="#0b0c0c"{bold}>'
+            f"{escape(_fit(name, names_width))}</text>"
+            f'<text x="{weights_right}" y="{baseline}" font-size="14" fill="#0b0c0c" '
+            f'text-anchor="end"{bold}>{w:+.1f}</text>'
+            f'<rect x="{x0:.1f}" y="{i * row + 3}" width="{max(x1 - x0, 1):.1f}" '
+            f'height="{row - 6}" fill="{colour}"/>'
         )
-    x0, x1 = sorted((x(0), x(running)))
-    bars.append(
-        f'<rect x="{x0:.1f}" y="{len(steps) * row + 2}" width="{max(x1 - x0, 1):.1f}" '
-        f'height="{row - 4}" fill="#0b0c0c"/>'
-    )
     words = "; ".join(f"{name} {w:+.1f}" for name, w in steps) + f"; total {running:+.1f}"
     return Markup(
         f'<svg class="waterfall" role="img" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}"><title>{escape(label + ": " + words)}</title>'
-        + "".join(bars)
+        + "".join(parts)
         + "</svg>"
     )
+
+
+def _fit(text: str, pixels: int) -> str:
+    """Shorten a label to fit a column (about 7.5 pixels a character at 14 pixels)."""
+    most = int(pixels / 7.5)
+    return text if len(text) <= most else text[: most - 1].rstrip() + "…"
