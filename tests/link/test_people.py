@@ -240,3 +240,49 @@ def test_link_reasons_add_up_to_the_match_weight(demo_hub_config) -> None:
         assert abs(sum(weights) - link.match_weight) <= 0.05 * len(weights) + 1e-9  # type: ignore[arg-type]
     # Agreeing on a rare or a common name moves the weight, and is said.
     assert any(r.startswith(("a rare", "a common")) for link in evidence for r in link.reasons)
+
+
+def test_a_reviewers_answer_is_the_last_reason_and_completes_the_sum() -> None:
+    import json
+
+    from joinedup.link.explain import explain_links, reason_weight
+
+    con = duckdb.connect()
+    model = {
+        "probability_two_random_records_match": 0.001,
+        "comparisons": [
+            {
+                "output_column_name": "surname",
+                "comparison_levels": [
+                    {"is_null_level": True, "label_for_charts": "surname is NULL"},
+                    {"label_for_charts": "Exact match on surname"},
+                    {"label_for_charts": "All other comparisons"},
+                ],
+            }
+        ],
+    }
+    con.execute("CREATE TABLE link_model AS SELECT ? AS model_json", [json.dumps(model)])
+    con.execute(
+        "CREATE TABLE person_links AS SELECT * FROM (VALUES "
+        "('a', 'b', 40.0, 1.0, 1, 256.0, 2.0), ('a', 'c', -2.97, 0.11, 1, 256.0, 0.5)) "
+        "t(record_id_l, record_id_r, match_weight, match_probability, gamma_surname, "
+        "bf_surname, bf_tf_adj_surname)"
+    )
+    con.execute(
+        "CREATE TABLE person_link_labels AS SELECT 'a' AS record_id_l, 'b' AS record_id_r, "
+        "'same' AS decision"
+    )
+    con.execute(
+        "CREATE TABLE person_clusters AS SELECT * FROM (VALUES ('a', 'P1'), ('b', 'P1'), "
+        "('c', 'P2')) t(record_id, entity_id)"
+    )
+    decided, model_only = explain_links(con, ["a", "b", "c"])
+    assert decided.reasons[1:3] == ["same surname: +8.0", "a rare surname: +1.0"]
+    assert decided.reasons[-1].startswith("a reviewer said the same person: +")
+    assert abs(sum(reason_weight(r) for r in decided.reasons) - 40.0) < 0.2  # type: ignore[misc]
+    # Without an answer: the starting point (-10.0), the surname and a common surname.
+    assert model_only.reasons == [
+        "before any comparison, two records are rarely one person: -10.0",
+        "same surname: +8.0",
+        "a common surname: -1.0",
+    ]
