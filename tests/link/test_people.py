@@ -286,3 +286,28 @@ def test_a_reviewers_answer_is_the_last_reason_and_completes_the_sum() -> None:
         "same surname: +8.0",
         "a common surname: -1.0",
     ]
+
+
+def test_an_old_id_is_followed_through_merges_to_the_person_now() -> None:
+    from joinedup.link.entity_ids import follow_id, id_history
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE person_clusters AS SELECT 'a' AS record_id, 'P3' AS entity_id")
+    con.execute(
+        "CREATE TABLE entity_id_history AS SELECT * FROM (VALUES "
+        "('r1', 'P1', 'created', NULL, 1), ('r1', 'P2', 'created', NULL, 1), "
+        "('r2', 'P1', 'merged', 'P2', 1), ('r3', 'P2', 'merged', 'P3', 2), "
+        "('r3', 'P3', 'split', 'P9', 2), ('r3', 'P4', 'retired', NULL, 0), "
+        "('r4', 'P5', 'merged', 'P6', 1), ('r5', 'P6', 'merged', 'P5', 1)) "
+        "t(run_id, entity_id, event, related_entity_id, records)"
+    )
+    assert follow_id(con, "P3") == ("current", "P3")
+    assert follow_id(con, "P2") == ("merged", "P3")
+    assert follow_id(con, "P1") == ("merged", "P3")  # merged twice: followed to the end
+    assert follow_id(con, "P4") == ("retired", None)
+    assert follow_id(con, "P7") == ("unknown", None)
+    assert follow_id(con, "P5") == ("unknown", None)  # a loop is not followed for ever
+    assert [(h["run_id"], h["event"], h["other_id"], h["side"]) for h in id_history(con, "P3")] == [
+        ("r3", "merged", "P2", "other"),
+        ("r3", "split", "P9", "this"),
+    ]

@@ -148,6 +148,50 @@ def assign_stable_ids(
     return {k: int(v) for k, v in counts.items()}
 
 
+def follow_id(con: duckdb.DuckDBPyConnection, entity_id: str) -> tuple[str, str | None]:
+    """Where an id leads in this run: ("current", id) when it names a person now;
+    ("merged", current id) when it was merged into another person, following later merges;
+    ("retired", None) when none of its records remain; ("unknown", None) when it was never
+    issued. A case, a bookmark or a partner's reference made before a merge still finds
+    its person this way."""
+    seen: set[str] = set()
+    at = entity_id
+    while at not in seen:
+        seen.add(at)
+        if con.execute(
+            "SELECT 1 FROM person_clusters WHERE entity_id = ? LIMIT 1", [at]
+        ).fetchone():
+            return ("current" if at == entity_id else "merged"), at
+        row = con.execute(
+            "SELECT event, related_entity_id FROM entity_id_history "
+            "WHERE entity_id = ? AND event IN ('merged', 'retired') "
+            "ORDER BY run_id DESC NULLS LAST LIMIT 1",
+            [at],
+        ).fetchone()
+        if row is None or row[0] == "retired" or row[1] is None:
+            return ("retired" if row or at != entity_id else "unknown"), None
+        at = row[1]
+    return "unknown", None  # a loop in the history: nothing to follow
+
+
+def id_history(con: duckdb.DuckDBPyConnection, entity_id: str) -> list[dict[str, object]]:
+    """What happened to this person's id, and to ids that became part of it, run by run:
+    run_id, event (created, split, merged), the other id, records."""
+    cursor = con.execute(
+        """
+        SELECT run_id, event, related_entity_id AS other_id, records, 'this' AS side
+        FROM entity_id_history WHERE entity_id = ? AND event IN ('created', 'split')
+        UNION ALL
+        SELECT run_id, event, entity_id, records, 'other'
+        FROM entity_id_history WHERE related_entity_id = ? AND event IN ('merged', 'split')
+        ORDER BY run_id NULLS FIRST, event, other_id
+        """,
+        [entity_id, entity_id],
+    )
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
 def _sql_path(path: Path) -> str:
     return str(path).replace("'", "''")
 

@@ -17,9 +17,11 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.responses import RedirectResponse
 
 from joinedup.cases.workflow import CaseError, case_for_match, case_states, update_case
 from joinedup.governance.policy import AGREEMENT_ROLES, PURPOSES, PermissionDenied
+from joinedup.link.entity_ids import follow_id
 from joinedup.readmodel import MatchSummary
 from joinedup.store.cases import CASE_STATUSES
 from joinedup.store.runs import QualityResult, Run, SourceRun
@@ -456,15 +458,17 @@ def search_people(
     return api_page(items, len(items), query.limit, 0)
 
 
-@router.get("/people/{entity_id}", responses=ERRORS)
+@router.get("/people/{entity_id}", responses=ERRORS, response_model=dict)
 def person(
+    request: Request,
     entity_id: Annotated[str, Path(max_length=40, pattern="^[A-Za-z0-9]+$")],
     hub: HubDep,
     db: DbDep,
     user: ApiUser,
     purpose: Purpose = DEFAULT_PURPOSE,
-) -> dict:
-    """A person: the golden record and the source records behind it."""
+) -> Any:
+    """A person: the golden record and the source records behind it. An id merged into
+    another person's since it was given redirects (308) to that person's."""
     partner = user.role in AGREEMENT_ROLES  # asked source by source (web/reads.py)
     asked = reads.person_gate_fields(hub.config.sources, partner, PERSON_FIELDS)
     fields = _gate(db, user, "records.view", f"person:{entity_id}", purpose, asked)
@@ -472,6 +476,14 @@ def person(
         raise ApiError(404, "not_found", "The hub has no completed run yet.")
     found = served_people(hub).person(entity_id)  # read once per run (people_cache.py)
     if found is None:
+        con = reads.served_cursor(hub)
+        try:
+            event, current = follow_id(con, entity_id)
+        finally:
+            con.close()
+        if event == "merged":  # an id from before a merge: the person it is now
+            query = f"?{request.url.query}" if request.url.query else ""
+            return RedirectResponse(f"/api/v1/people/{current}{query}", status_code=308)
         raise ApiError(404, "not_found", "There is no person with that id in the served run.")
     _ids, golden, records = found
     if partner:

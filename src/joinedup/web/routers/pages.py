@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from joinedup.governance.audit import record_event
 from joinedup.governance.corrections import CORRECTION_PURPOSE
 from joinedup.governance.policy import AGREEMENT_ROLES, PURPOSES, can
+from joinedup.link.entity_ids import follow_id, id_history
 from joinedup.link.explain import explain_links
 from joinedup.web import pseudonymised, reads
 from joinedup.web.charts import trend_svg, waterfall_svg
@@ -201,11 +203,21 @@ def search(
     return render(request, "people.html", context)
 
 
+def _is_entity_id(text: str) -> bool:
+    return text.isalnum() and len(text) <= 40
+
+
 @router.get("/people/{entity_id}")
 def person_page(
-    request: Request, entity_id: str, hub: HubDep, user: UserDep, db: DbDep, purpose: str = ""
+    request: Request,
+    entity_id: str,
+    hub: HubDep,
+    user: UserDep,
+    db: DbDep,
+    purpose: str = "",
+    merged_from: str = "",
 ) -> Response:
-    if not entity_id.isalnum() or len(entity_id) > 40:
+    if not _is_entity_id(entity_id):
         raise HTTPException(status_code=404)
     purpose = chosen_purpose(db, user, purpose)
     partner = user.role in AGREEMENT_ROLES
@@ -219,16 +231,25 @@ def person_page(
     if not hub.has_run():
         return _no_run(request, "Person")
     found = served_people(hub).person(entity_id)  # read once per run (people_cache.py)
-    if found is None:
-        raise HTTPException(status_code=404)
-    ids, golden, records = found
-    links: list = []
-    if "link_reasons" in fields:
-        con = reads.served_cursor(hub)
-        try:
-            links = explain_links(con, ids)
-        finally:
-            con.close()
+    con = reads.served_cursor(hub)
+    try:
+        if found is None:
+            # An id from before a merge (a case, a bookmark) leads to the person it is now.
+            event, current = follow_id(con, entity_id)
+            if event != "merged":
+                raise HTTPException(status_code=404)
+            query = urlencode({"purpose": purpose, "merged_from": entity_id})
+            return RedirectResponse(f"/people/{current}?{query}", status_code=303)
+        ids, golden, records = found
+        links = explain_links(con, ids) if "link_reasons" in fields else []
+        history = id_history(con, entity_id)
+        came_from = (
+            merged_from
+            if _is_entity_id(merged_from) and follow_id(con, merged_from) == ("merged", entity_id)
+            else ""
+        )
+    finally:
+        con.close()
     if key is not None:  # an analyst: pseudonyms only
         golden = pseudonymised.golden(golden, key)
         records = [pseudonymised.record(r, key) for r in records]
@@ -254,6 +275,8 @@ def person_page(
         "records": records,
         "links": links,
         "timeline": timeline,
+        "id_history": history,
+        "merged_from": came_from,
         "waterfall": waterfall_svg,
         "fields": fields,
         "partner": partner,
