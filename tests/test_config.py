@@ -72,6 +72,15 @@ def test_the_gazetteer_must_be_a_source() -> None:
         parse_config(data)
 
 
+def test_sources_trusted_for_golden_records_must_be_sources() -> None:
+    data = _minimal()
+    data["link"] = {"source_trust": ["council_tax"], "field_trust": {"surname": ["counciltax"]}}
+    with pytest.raises(ConfigError, match="link.field_trust.surname names 'counciltax'"):
+        parse_config(data)
+    data["link"]["field_trust"] = {"surname": ["council_tax"]}
+    assert parse_config(data).link.field_trust == {"surname": ["council_tax"]}
+
+
 def test_load_config_reports_a_missing_file_and_bad_yaml(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no config file"):
         load_config(tmp_path / "nope.yaml")

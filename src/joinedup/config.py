@@ -197,6 +197,11 @@ class LinkConfig(_Strict):
         default_factory=list,
         description="sources from most to least trusted, for golden records",
     )
+    field_trust: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="field -> its own order of sources, most trusted first (golden records); "
+        "a field not listed follows source_trust",
+    )
     survivorship: dict[str, str] = Field(
         default_factory=dict,
         description="field -> trusted, recent or frequent (golden records; see docs/linking.md)",
@@ -303,6 +308,14 @@ class HubConfig(_Strict):
             source.name = name
         if self.hub.gazetteer and self.hub.gazetteer not in self.sources:
             raise ValueError(f"hub.gazetteer names {self.hub.gazetteer!r}, which is not a source")
+        trusted = [("link.source_trust", s) for s in self.link.source_trust] + [
+            (f"link.field_trust.{field}", s)
+            for field, order in self.link.field_trust.items()
+            for s in order
+        ]
+        for where, source in trusted:
+            if source not in self.sources:
+                raise ValueError(f"{where} names {source!r}, which is not a source")
         for name, agreement in self.agreements.items():
             if not re.fullmatch(_ID, name):
                 raise ValueError(f"agreement name {name!r} must be lower_snake_case")

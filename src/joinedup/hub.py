@@ -188,6 +188,7 @@ class Hub:
                 self.config.link.source_trust,
                 self.config.link.survivorship,
                 previous_store=previous,
+                field_trust=self.config.link.field_trust,
             )
             carry.drop(con)  # whatever was carried and not kept: never published
             with self.store.session() as session:  # approved corrections win

@@ -146,6 +146,14 @@ def test_golden_records_follow_each_rule() -> None:
     assert golden["first_name"][3:] == (2, 2)
     with pytest.raises(ValueError):
         build_golden_records(con, [], {"surname": "loudest"})
+    # A field's own order of trust comes before the general one.
+    build_golden_records(
+        con, ["council_tax"], field_trust={"date_of_birth": ["electoral_register"]}
+    )
+    (dob,) = con.execute(
+        "SELECT value FROM golden_records WHERE field = 'date_of_birth'"
+    ).fetchone()  # type: ignore[misc]
+    assert dob == "1980-02-01"  # a2, the electoral register's
 
 
 def test_lookup_finds_the_person_first(demo_hub_config) -> None:

@@ -24,6 +24,39 @@ def config_dict(outputs: list[SourceOutput], as_of: date) -> dict[str, Any]:
             "as_of": as_of.isoformat(),
         },
         "sources": {out.name: out.config for out in outputs},
+        "link": _link(outputs),
+    }
+
+
+# Which source's value a golden record keeps when sources disagree on a field the
+# `trusted` rule decides (date of birth, NHS and NI numbers, date of death): first the
+# registrar's record of a death, then records whose identity was checked against another
+# body (payroll: HMRC and right-to-work checks; housing benefit: the DWP's records; adult
+# social care: NHS numbers traced in the NHS's demographic service; blue badges and taxi
+# licences: proof of identity), then the registers people fill in themselves.
+TRUST = [
+    "deaths",
+    "payroll",
+    "housing_benefit",
+    "adult_social_care",
+    "blue_badges",
+    "taxi_licences",
+    "electoral_register",
+    "council_tax",
+]
+FIELD_TRUST = {
+    "nhs_number": ["adult_social_care"],
+    "ni_number": ["payroll", "housing_benefit"],
+}
+
+
+def _link(outputs: list[SourceOutput]) -> dict[str, Any]:
+    present = {out.name for out in outputs}
+    return {
+        "source_trust": [s for s in TRUST if s in present],
+        "field_trust": {
+            field: [s for s in order if s in present] for field, order in FIELD_TRUST.items()
+        },
     }
 
 

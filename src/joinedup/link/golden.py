@@ -3,8 +3,9 @@
 Sources disagree (a maiden name in one, a married name in another; an old phone number),
 so each field has a survivorship rule:
 
-- `trusted`: the value from the most trusted source (the order in `link.source_trust`;
-  unlisted sources come after, alphabetically), newest first within a source;
+- `trusted`: the value from the most trusted source (the field's own order in
+  `link.field_trust`, else the order in `link.source_trust`; unlisted sources come after,
+  alphabetically), newest first within a source;
 - `recent`: the value seen most recently (the record's start date, else the date its
   source was extracted), for things that change: surname, address, contact details;
 - `frequent`: the value most records agree on, for things recorded with typos.
@@ -56,6 +57,7 @@ def build_golden_records(
     source_trust: Sequence[str] = (),
     survivorship: Mapping[str, str] | None = None,
     previous_store: Path | None = None,
+    field_trust: Mapping[str, Sequence[str]] | None = None,
 ) -> int:
     """Write `golden_records` (entity_id, field, value, rule, source, record_id, seen,
     support, alternatives) from `records` and `record_entities`; returns rows written.
@@ -75,6 +77,16 @@ def build_golden_records(
         for name in fields
     )
     trust = list(source_trust)
+    own_trust = {f: list(order) for f, order in (field_trust or {}).items() if f in fields}
+    trust_case = "".join(
+        f"WHEN '{f}' THEN list_position({_text_list(order)}, v.source) "
+        for f, order in own_trust.items()
+    )
+    trust_expr = (
+        f"CASE v.field {trust_case}ELSE list_position({_text_list(trust)}, v.source) END"
+        if trust_case
+        else f"list_position({_text_list(trust)}, v.source)"
+    )
     rule_case = " ".join(f"WHEN '{f}' THEN '{rules[f]}'" for f in fields)
     # Each rule is an order over (trust, newest seen, support); one sort key per rule so a
     # single arg_min picks the winner (rather than a window sort per rule).
@@ -83,8 +95,7 @@ def build_golden_records(
         rule: "[" + ", ".join(keys[k.split()[0]] for k in _ORDER[rule].split(", ")) + "]"
         for rule in RULES
     }
-    trust_list = "[" + ", ".join("'" + t.replace("'", "''") + "'" for t in trust) + "]::VARCHAR[]"
-    settings = json.dumps({"fields": fields, "rules": rules, "trust": trust})
+    settings = json.dumps({"fields": fields, "rules": rules, "trust": trust, "own": own_trust})
     reuse = reusable(con, previous_store, "golden_records", settings)
     if reuse:
         # People with a correction are rebuilt too: the run applies it afresh.
@@ -110,7 +121,7 @@ def build_golden_records(
         ),
         scored AS (
             SELECT v.*,
-                   coalesce(list_position({trust_list}, v.source), 1000000) AS trust,
+                   coalesce({trust_expr}, 1000000) AS trust,
                    count(*) OVER (PARTITION BY entity_id, field, value) AS support,
                    CAST(date_diff('day', DATE '1970-01-01', seen) AS DOUBLE) AS seen_days,
                    CASE field {rule_case} END AS rule
@@ -139,3 +150,8 @@ def build_golden_records(
     record_settings(con, "golden_records", settings)
     rows = con.execute("SELECT count(*) FROM golden_records").fetchone()
     return int(rows[0]) if rows else 0
+
+
+def _text_list(values: Sequence[str]) -> str:
+    """A SQL list of strings (source names come from the config)."""
+    return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]::VARCHAR[]"
