@@ -302,11 +302,16 @@ def test_the_linking_docs_examples_are_valid_configs() -> None:
 
     page = Path(__file__).resolve().parents[2] / "docs" / "linking.md"
     blocks = re.findall(r"```yaml\n(.*?)```", page.read_text(encoding="utf-8"), flags=re.S)
-    minimal = {"residents": {"owner": "x", "file": "p.csv", "key": "record_key",
-                             "columns": [{"column": "id", "field": "record_key"}]}}  # fmt: skip
     checked = 0
     for block in blocks:
         data = yaml.safe_load(block)
+        # A snippet of `link:` alone gets a minimal source for each source it names.
+        link = data.get("link", {})
+        named = {"residents", *link.get("source_trust", [])}
+        named |= {name for order in link.get("field_trust", {}).values() for name in order}
+        minimal = {name: {"owner": "x", "file": "p.csv", "key": "record_key",
+                          "columns": [{"column": "id", "field": "record_key"}]}
+                   for name in named}  # fmt: skip
         config = parse_config(data if "sources" in data else {"sources": minimal, **data})
         checked += 1
         if "review" in block:

@@ -5,7 +5,7 @@ so each field has a survivorship rule:
 
 - `trusted`: the value from the most trusted source (the field's own order in
   `link.field_trust`, else the order in `link.source_trust`; unlisted sources come after,
-  alphabetically), newest first within a source;
+  all alike), newest first within a source;
 - `recent`: the value seen most recently (the record's start date, else the date its
   source was extracted), for things that change: surname, address, contact details;
 - `frequent`: the value most records agree on, for things recorded with typos.
