@@ -172,6 +172,13 @@ def test_lookup_finds_the_person_first(demo_hub_config) -> None:
     assert found[0].match_probability > 0.99
     assert any("date of birth" in reason for reason in found[0].reasons)
     assert all(a.match_weight >= b.match_weight for a, b in zip(found, found[1:], strict=False))
+    # The reasons add up to the weight, a name's frequency included, as for a link.
+    from joinedup.link.explain import reason_weight
+
+    best = found[0]
+    total = sum(reason_weight(r) or 0.0 for r in best.reasons)
+    assert abs(total - best.match_weight) <= 0.05 * len(best.reasons) + 0.01
+    assert any(r.startswith(("a rare", "a common")) for r in best.reasons)
     assert hub.lookup(first_name=first) == []  # a first name alone is not enough to search
 
 

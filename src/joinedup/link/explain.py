@@ -54,7 +54,8 @@ def prior_reason(probability_two_random_records_match: float) -> str:
     return f"before any comparison, two records are rarely one person: {weight:+.1f}"
 
 
-def _frequency_reason(comparison: str, weight: float) -> str:
+def frequency_reason(comparison: str, weight: float) -> str:
+    """How common the value that agreed is, as a reason ("a rare surname: +1.2")."""
     what = _DESCRIPTIONS.get(comparison, comparison.replace("_", " "))
     return f"{'a rare' if weight > 0 else 'a common'} {what}: {weight:+.1f}"
 
@@ -137,7 +138,7 @@ def _comparison_reasons(row: dict, name: str, labels: dict[tuple[str, int], str]
         reasons.append(f"{text}: {math.log2(factor):+.1f}")
     adjustment = row.get(f"bf_tf_adj_{name}")
     if isinstance(adjustment, float) and adjustment > 0 and abs(math.log2(adjustment)) >= 0.05:
-        reasons.append(_frequency_reason(name, math.log2(adjustment)))
+        reasons.append(frequency_reason(name, math.log2(adjustment)))
     return reasons
 
 

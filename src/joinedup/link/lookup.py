@@ -23,8 +23,9 @@ from datetime import date
 import duckdb
 import numpy as np
 
-from joinedup.link.explain import plain_level, prior_reason
+from joinedup.link.explain import frequency_reason, plain_level, prior_reason
 from joinedup.link.nicknames import name_variants
+from joinedup.link.scoring import term_frequency_columns
 
 # Comparison -> the query fields it needs.
 _NEEDS = {
@@ -75,6 +76,17 @@ def _levels(comparison: dict, pool_address: bool) -> list[tuple[str, float, str]
     return out
 
 
+def _frequency_level(comparison: dict) -> tuple[int, str, float, float] | None:
+    """(gamma, column, u, power) of the comparison's level adjusted for how common the
+    value is, as `_levels` numbers the levels; None when it has none."""
+    levels = [lvl for lvl in comparison["comparison_levels"] if not lvl.get("is_null_level")]
+    for gamma, level in enumerate(levels):
+        column, u = level.get("tf_adjustment_column"), level.get("u_probability")
+        if column and u:
+            return gamma, column, float(u), float(level.get("tf_adjustment_weight", 1.0))
+    return None
+
+
 _COLUMNS = (
     "first_name",
     "surname",
@@ -86,13 +98,20 @@ _COLUMNS = (
     "ni_number",
     "uprn",
 )
+
+
 @dataclass
 class _Scored:
-    """One comparison a query can feed: its weight per level (null first) and labels."""
+    """One comparison a query can feed: its weight per level (null first) and labels, and
+    the level (if any) the model adjusts for how common the agreeing value is."""
 
     name: str
     weights: np.ndarray
     labels: list[str]
+    frequency_level: int | None = None  # the level's gamma (exact match on a name)
+    frequency_column: str = ""
+    frequency_u: float = 0.0  # u of that level: a value as common as this adds nothing
+    frequency_power: float = 1.0
 
 
 _BLOCKS = ("surname", "dob", "postcode", "email", "phone", "nhs_number", "ni_number")
@@ -138,14 +157,22 @@ class PersonIndex:
         self._hashed: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for column in _BLOCKS:
             values = self._table.column(column).to_pylist()
-            rows = np.fromiter(
-                (i for i, v in enumerate(values) if v is not None), dtype=np.int32
-            )
+            rows = np.fromiter((i for i, v in enumerate(values) if v is not None), dtype=np.int32)
             keys = np.fromiter(
                 (hash(v) for v in values if v is not None), dtype=np.int64, count=len(rows)
             )
             order = np.argsort(keys, kind="stable")
             self._hashed[column] = (keys[order], rows[order])
+        # How common each value of a name is among all records, as the full run counts it
+        # (scoring.py), for the term frequency adjustment of an exact match.
+        self._frequency: dict[str, dict[str, float]] = {}
+        for column in term_frequency_columns(self.model) if self.model else []:
+            self._frequency[column] = dict(
+                con.execute(
+                    f'SELECT "{column}", count(*)::DOUBLE / sum(count(*)) OVER () '
+                    f'FROM link_input WHERE "{column}" IS NOT NULL GROUP BY 1'
+                ).fetchall()
+            )
         self.db = duckdb.connect()
         # Scoring a few hundred rows gains nothing from threads; one connection serves every
         # caller (web workers are threads), so one query at a time.
@@ -202,11 +229,13 @@ class PersonIndex:
             gamma_cols.append(
                 f"CASE WHEN {null} THEN -1 {cases} ELSE {len(levels) - 1} END AS g_{name}"
             )
+            frequency = _frequency_level(comparison)
             scored.append(
                 _Scored(
                     name,
                     np.array([0.0, *(w for _, w, _ in levels)]),
                     [label for _, _, label in levels],
+                    *(frequency or (None,)),
                 )
             )
         renamed = ", ".join(f"{c} AS {c}_r" for c in (*_COLUMNS, "first_name_variants"))
@@ -270,8 +299,13 @@ class PersonIndex:
         prior = self.model["probability_two_random_records_match"]
         levels = {s.name: np.asarray(gammas[f"g_{s.name}"], dtype=np.int64) for s in scored}
         weights = np.full(len(rows), math.log2(prior / (1 - prior)))
+        adjust: dict[str, float] = {}  # per comparison: the frequency weight of its value
         for s in scored:
             weights += s.weights[levels[s.name] + 1]
+            tf = self._frequency.get(s.frequency_column, {}).get(query.get(s.frequency_column))  # type: ignore[arg-type]
+            if s.frequency_level is not None and tf:
+                adjust[s.name] = s.frequency_power * math.log2(s.frequency_u / tf)
+                weights += np.where(levels[s.name] == s.frequency_level, adjust[s.name], 0.0)
         # Each entity's best record (ties: the lower record id), entities strongest first.
         unique_ids, entity_ids = self._unique_ids[rows], self._entity_ids[rows]
         best: dict[str, int] = {}
@@ -290,6 +324,8 @@ class PersonIndex:
                 text = plain_level(label, s.name) if label else None
                 if text:
                     reasons.append(f"{text}: {s.weights[gamma + 1]:+.1f}")
+                if gamma == s.frequency_level and abs(adjust.get(s.name, 0.0)) >= 0.05:
+                    reasons.append(frequency_reason(s.name, adjust[s.name]))
             weight = float(weights[i])
             results.append(
                 LookupCandidate(
