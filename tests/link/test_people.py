@@ -284,9 +284,11 @@ def test_a_reviewers_answer_is_the_last_reason_and_completes_the_sum() -> None:
         "bf_surname, bf_tf_adj_surname)"
     )
     con.execute(
-        "CREATE TABLE person_link_labels AS SELECT 'a' AS record_id_l, 'b' AS record_id_r, "
-        "'same' AS decision"
+        "CREATE TABLE labels AS SELECT 'a' AS record_id_l, 'b' AS record_id_r, "
+        "'same' AS decision, 0.9 AS model_probability"
     )
+    # A view, as a run is served after an erasure (governance/erasure.py).
+    con.execute("CREATE VIEW person_link_labels AS SELECT * FROM labels")
     con.execute(
         "CREATE TABLE person_clusters AS SELECT * FROM (VALUES ('a', 'P1'), ('b', 'P1'), "
         "('c', 'P2')) t(record_id, entity_id)"

@@ -15,6 +15,7 @@ import re
 
 import duckdb
 
+from joinedup.link.review import decided_table
 from joinedup.readmodel import LinkEvidence
 
 _DESCRIPTIONS = {
@@ -30,8 +31,12 @@ _DESCRIPTIONS = {
 }
 
 
+def _what(comparison: str) -> str:
+    return _DESCRIPTIONS.get(comparison, comparison.replace("_", " "))
+
+
 def plain_level(label: str, comparison: str) -> str | None:
-    what = _DESCRIPTIONS.get(comparison, comparison.replace("_", " "))
+    what = _what(comparison)
     lowered = label.lower()
     if "is null" in lowered or lowered == "address missing":
         return None
@@ -56,8 +61,7 @@ def prior_reason(probability_two_random_records_match: float) -> str:
 
 def frequency_reason(comparison: str, weight: float) -> str:
     """How common the value that agreed is, as a reason ("a rare surname: +1.2")."""
-    what = _DESCRIPTIONS.get(comparison, comparison.replace("_", " "))
-    return f"{'a rare' if weight > 0 else 'a common'} {what}: {weight:+.1f}"
+    return f"{'a rare' if weight > 0 else 'a common'} {_what(comparison)}: {weight:+.1f}"
 
 
 def level_labels(model_json: str) -> dict[tuple[str, int], str]:
@@ -82,18 +86,9 @@ def explain_links(con: duckdb.DuckDBPyConnection, record_ids: list[str]) -> list
         return []
     model = json.loads(model_row[0])
     labels = level_labels(model_row[0])
-    decided = (
-        "LEFT JOIN person_link_labels k USING (record_id_l, record_id_r)"
-        if con.execute(
-            "SELECT 1 FROM duckdb_tables() WHERE database_name = current_database() "
-            "AND table_name = 'person_link_labels'"
-        ).fetchone()
-        else "LEFT JOIN (SELECT NULL AS record_id_l, NULL AS record_id_r, NULL AS decision) k "
-        "USING (record_id_l, record_id_r)"
-    )
     frame = con.execute(
         "SELECT l.*, k.decision, coalesce(a.entity_id = b.entity_id, false) AS same_entity "
-        f"FROM person_links l {decided} "
+        f"FROM person_links l LEFT JOIN {decided_table(con)} k USING (record_id_l, record_id_r) "
         "LEFT JOIN person_clusters a ON a.record_id = l.record_id_l "
         "LEFT JOIN person_clusters b ON b.record_id = l.record_id_r "
         "WHERE list_contains(?, l.record_id_l) AND list_contains(?, l.record_id_r) "

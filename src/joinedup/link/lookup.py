@@ -25,7 +25,7 @@ import numpy as np
 
 from joinedup.link.explain import frequency_reason, plain_level, prior_reason
 from joinedup.link.nicknames import name_variants
-from joinedup.link.scoring import term_frequency_columns
+from joinedup.link.scoring import term_frequency_columns, term_frequency_sql
 
 # Comparison -> the query fields it needs.
 _NEEDS = {
@@ -167,12 +167,7 @@ class PersonIndex:
         # (scoring.py), for the term frequency adjustment of an exact match.
         self._frequency: dict[str, dict[str, float]] = {}
         for column in term_frequency_columns(self.model) if self.model else []:
-            self._frequency[column] = dict(
-                con.execute(
-                    f'SELECT "{column}", count(*)::DOUBLE / sum(count(*)) OVER () '
-                    f'FROM link_input WHERE "{column}" IS NOT NULL GROUP BY 1'
-                ).fetchall()
-            )
+            self._frequency[column] = dict(con.execute(term_frequency_sql(column)).fetchall())
         self.db = duckdb.connect()
         # Scoring a few hundred rows gains nothing from threads; one connection serves every
         # caller (web workers are threads), so one query at a time.

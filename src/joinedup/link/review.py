@@ -101,7 +101,7 @@ ORDER BY rank, abs(coalesce(any_value(c.p), 0.5) - 0.5), c.record_id_l, c.record
 """
 
 
-def _decided_table(con: duckdb.DuckDBPyConnection) -> str:
+def decided_table(con: duckdb.DuckDBPyConnection) -> str:
     """The run's table of reviewer-decided pairs, or an empty stand-in for older runs."""
     # Views count (an erasure serves the run through views); an attached older run does not.
     found = con.execute(
@@ -112,7 +112,7 @@ def _decided_table(con: duckdb.DuckDBPyConnection) -> str:
         return "person_link_labels"
     return (
         "(SELECT NULL::VARCHAR AS record_id_l, NULL::VARCHAR AS record_id_r, "
-        "NULL::DOUBLE AS model_probability WHERE false)"
+        "NULL::VARCHAR AS decision, NULL::DOUBLE AS model_probability WHERE false)"
     )
 
 
@@ -122,7 +122,7 @@ def candidate_pairs(
     """Every pair worth a reviewer's look in the served run, most telling first (only the
     pair with this `pair_key` when one is given)."""
     sql = _QUEUE_SQL.format(
-        decided=_decided_table(con),
+        decided=decided_table(con),
         band=WHY_BAND,
         weak_why=WHY_WEAK,
         conflict=WHY_CONFLICT,
@@ -186,7 +186,7 @@ def find_pair(
     labels = labels_by_pair(session)
     for row in candidate_pairs(con, low, high, key):
         return _pair(row, labels.get((row["record_id_l"], row["record_id_r"])))
-    decided = _decided_table(con)
+    decided = decided_table(con)
     found = con.execute(
         f"""
         SELECT l.record_id_l, l.record_id_r,
@@ -370,7 +370,7 @@ REVIEWED_DIFFERENT = "a reviewer said they are different people"
 def add_reviewed_conflicts(con: duckdb.DuckDBPyConnection) -> None:
     """Add every "different people" answer inside one cluster to the run's `_conflicts`,
     so cluster splitting keeps the two apart even when other links chain them together."""
-    if _decided_table(con) != "person_link_labels":
+    if decided_table(con) != "person_link_labels":
         return
     con.execute(
         f"""

@@ -102,17 +102,22 @@ def term_frequency_columns(model: dict) -> list[str]:
     )
 
 
+def term_frequency_sql(column: str) -> str:
+    """Each value of `column` with its share of every record's non-null values
+    (`tf_<column>`), as the full run's term frequency adjustment counts it."""
+    return (
+        f'SELECT "{column}", count(*)::DOUBLE / (SELECT count("{column}") FROM link_input) '
+        f'AS "tf_{column}" FROM link_input WHERE "{column}" IS NOT NULL GROUP BY "{column}"'
+    )
+
+
 def write_score_nodes(con: duckdb.DuckDBPyConnection, model: dict, ids_sql: str) -> None:
     """`_score_nodes`: the records `ids_sql` selects, with name variants and each term
     frequency over every record of `link_input` (as a full run computes it)."""
     joins = ""
     picks = ""
     for column in term_frequency_columns(model):
-        joins += (
-            f' LEFT JOIN (SELECT "{column}", count(*)::DOUBLE / '
-            f'(SELECT count("{column}") FROM link_input) AS "tf_{column}" FROM link_input '
-            f'WHERE "{column}" IS NOT NULL GROUP BY "{column}") USING ("{column}")'
-        )
+        joins += f' LEFT JOIN ({term_frequency_sql(column)}) USING ("{column}")'
         picks += f', "tf_{column}"'
     con.execute(
         f"""
