@@ -246,6 +246,7 @@ def run_incremental(path: Path, as_of: str, relink: bool = True) -> dict:
             link_people(con, LinkConfig(), previous_store=previous, run_id="r2")
         build_entity_tables(con, as_of, previous_store=previous)
         build_golden_records(con, previous_store=previous)
+        carry.compact(con)
         con.execute("CHECKPOINT")  # the store written to disk, as a run leaves it
 
     from joinedup.engine.analytical import connect

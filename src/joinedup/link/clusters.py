@@ -26,7 +26,7 @@ _CONFLICTS_SQL = """
 CREATE OR REPLACE TEMP TABLE _conflicts AS
 WITH m AS (
     SELECT c.cluster_id, i.*, coalesce(v.first_name_variants, [i.first_name]) AS fn_variants
-    FROM person_clusters c JOIN link_input i ON i.unique_id = c.record_id
+    FROM person_clusters c JOIN {records} i ON i.unique_id = c.record_id
     LEFT JOIN person_name_variants v ON v.first_name = i.first_name
     WHERE c.cluster_id IN (
         SELECT cluster_id FROM person_clusters GROUP BY cluster_id HAVING count(*) > 1
@@ -69,17 +69,25 @@ WHERE a.nhs_number <> b.nhs_number
 """
 
 
-def split_conflicting_clusters(con: duckdb.DuckDBPyConnection, threshold: float) -> int:
+def split_conflicting_clusters(
+    con: duckdb.DuckDBPyConnection,
+    threshold: float,
+    *,
+    links: str = "person_links",
+    records: str = "link_input",
+) -> int:
     """Rewrite `person_clusters` so no cluster holds a conflict; returns clusters split.
 
-    Needs `person_clusters` (record_id, cluster_id), `person_links` and `link_input`.
+    Needs `person_clusters` (record_id, cluster_id), its records' links (`links`, as
+    `person_links`) and prepared records (`records`, as `link_input`): an incremental run
+    passes just the rebuilt records' rows, read once instead of once per query.
     Leaves `person_cluster_conflicts` (every conflicting pair found, with its reason).
     """
     con.execute(  # written by people.py; absent when a caller links without it
         "CREATE TABLE IF NOT EXISTS person_name_variants "
         "(first_name VARCHAR, first_name_variants VARCHAR[])"
     )
-    con.execute(_CONFLICTS_SQL)
+    con.execute(_CONFLICTS_SQL.format(records=records))
     add_reviewed_conflicts(con)  # clerical review hook: "different people" is a conflict
     con.execute(
         "CREATE OR REPLACE TABLE person_cluster_conflicts AS "
@@ -91,9 +99,9 @@ def split_conflicting_clusters(con: duckdb.DuckDBPyConnection, threshold: float)
         con.execute("ALTER TABLE person_clusters ADD COLUMN IF NOT EXISTS split_from VARCHAR")
         return 0
     edges = con.execute(
-        """
+        f"""
         SELECT c.cluster_id, l.record_id_l, l.record_id_r, l.match_probability
-        FROM person_links l
+        FROM {links} l
         JOIN person_clusters c ON c.record_id = l.record_id_l
         JOIN person_clusters d ON d.record_id = l.record_id_r AND d.cluster_id = c.cluster_id
         WHERE l.match_probability >= ?
@@ -160,8 +168,15 @@ def _constrained_components(
     return {r: number[group_of[r]] for r in records}
 
 
-def write_cluster_quality(con: duckdb.DuckDBPyConnection, threshold: float) -> None:
-    """Per entity: size, how strongly its records hang together, and conflicts resolved.
+def write_cluster_quality(
+    con: duckdb.DuckDBPyConnection,
+    threshold: float,
+    *,
+    links: str = "person_links",
+    records: str = "link_input",
+) -> None:
+    """Per entity: size, how strongly its records hang together, and conflicts resolved
+    (`links` and `records` as for `split_conflicting_clusters`).
 
     `weakest_link` is the lowest, over the entity's records, of each record's best link to
     another of its records: one weak record shows up even in a big, strong cluster.
@@ -171,7 +186,7 @@ def write_cluster_quality(con: duckdb.DuckDBPyConnection, threshold: float) -> N
         CREATE OR REPLACE TABLE person_cluster_quality AS
         WITH inner_links AS (
             SELECT c.entity_id, l.record_id_l, l.record_id_r, l.match_probability
-            FROM person_links l
+            FROM {links} l
             JOIN person_clusters c ON c.record_id = l.record_id_l
             JOIN person_clusters d ON d.record_id = l.record_id_r
                                   AND d.entity_id = c.entity_id
@@ -189,7 +204,7 @@ def write_cluster_quality(con: duckdb.DuckDBPyConnection, threshold: float) -> N
             SELECT c.entity_id, any_value(c.cluster_id) AS cluster_id,
                    any_value(c.split_from) AS split_from, count(*) AS records,
                    count(DISTINCT i.source_dataset) AS sources
-            FROM person_clusters c JOIN link_input i ON i.unique_id = c.record_id
+            FROM person_clusters c JOIN {records} i ON i.unique_id = c.record_id
             GROUP BY c.entity_id
         ),
         conflicts AS (  -- each end of a conflicting pair counts for its entity

@@ -260,12 +260,23 @@ def _recluster_affected(
     ):
         con.execute(statement)
     con.execute("DETACH _prev")
+    # The rebuilt records' links among themselves and prepared rows, read from the
+    # county-sized tables once for every step below.
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _affected_links AS
+        SELECT record_id_l, record_id_r, match_probability FROM person_links
+        WHERE record_id_l IN (SELECT record_id FROM _affected)
+          AND record_id_r IN (SELECT record_id FROM _affected);
+
+        CREATE OR REPLACE TEMP TABLE _affected_input AS
+        SELECT * FROM link_input WHERE unique_id IN (SELECT record_id FROM _affected);
+        """
+    )
+    subset = {"links": "_affected_links", "records": "_affected_input"}
     nodes = [r[0] for r in con.execute("SELECT record_id FROM _affected").fetchall()]
     edges = con.execute(
-        "SELECT record_id_l, record_id_r FROM person_links "
-        "WHERE match_probability >= ? "
-        "AND record_id_l IN (SELECT record_id FROM _affected) "
-        "AND record_id_r IN (SELECT record_id FROM _affected)",
+        "SELECT record_id_l, record_id_r FROM _affected_links WHERE match_probability >= ?",
         [threshold],
     ).fetchall()
     component = _components(nodes, edges)
@@ -281,9 +292,9 @@ def _recluster_affected(
     con.unregister("_rebuilt")
     # While `person_clusters` holds only the rebuilt records, split, name and measure them.
     kept = con.execute(f"SELECT count(*) FROM {carry.PREFIX}person_cluster_quality").fetchone()
-    split = split_conflicting_clusters(con, threshold)
+    split = split_conflicting_clusters(con, threshold, **subset)
     ids = assign_stable_ids(con, previous_store, run_id, scope="SELECT record_id FROM _affected")
-    write_cluster_quality(con, threshold)
+    write_cluster_quality(con, threshold, **subset)
     con.execute(f"INSERT INTO {REDO} SELECT DISTINCT entity_id FROM person_clusters")
     for table in ("person_clusters", "person_cluster_conflicts", "person_cluster_quality"):
         con.execute(f"INSERT INTO {carry.PREFIX}{table} BY NAME SELECT * FROM {table}")

@@ -46,37 +46,41 @@ FROM (
 GROUP BY 1
 """
 
-_RECORD_HASH = "hash(*COLUMNS(r.* EXCLUDE (row_number)))"
-_ADDRESS_HASH = "CASE WHEN a.record_id IS NOT NULL THEN hash(a) END"
+# Each record beside its address match, with the two fingerprints of what it was given.
+_JOINED = """
+SELECT r.*, a.status AS _match_status, a.uprn AS _matched_uprn,
+       hash(*COLUMNS(r.* EXCLUDE (row_number))) AS record_hash,
+       CASE WHEN a.record_id IS NOT NULL THEN hash(a) END AS address_hash
+FROM records r LEFT JOIN address_matches a USING (record_id)
+"""
 
 
-def prepare_sql(scope: str | None = None, listing: str = f"({_LISTING})") -> str:
-    """The SELECT of prepared records: all, or those whose ids `scope` selects."""
-    only = f"WHERE record_id IN ({scope})" if scope else ""
+def prepare_sql(joined: str = _JOINED, listing: str = f"({_LISTING})") -> str:
+    """The SELECT of prepared records: every record, or the rows of `joined` (a selection
+    from `_JOINED`'s rows with its columns)."""
     return f"""
     SELECT *, hash({", ".join(COMPARED_COLUMNS)}) AS compare_hash
     FROM (
         SELECT
-            r.record_id AS unique_id,
-            r.source AS source_dataset,
-            lower(r.first_name) AS first_name,
-            lower(r.surname) AS surname,
-            lower(split_part(r.middle_names, ' ', 1)) AS middle_name,
-            strftime(r.date_of_birth, '%Y-%m-%d') AS dob,
-            r.postcode,
-            CASE WHEN a.status = 'matched' THEN a.uprn ELSE NULL END AS uprn,
-            lower(r.email) AS email,
-            r.phone,
-            r.nhs_number,
-            r.ni_number,
-            r.start_date,
-            r.end_date,
+            j.record_id AS unique_id,
+            j.source AS source_dataset,
+            lower(j.first_name) AS first_name,
+            lower(j.surname) AS surname,
+            lower(split_part(j.middle_names, ' ', 1)) AS middle_name,
+            strftime(j.date_of_birth, '%Y-%m-%d') AS dob,
+            j.postcode,
+            CASE WHEN j._match_status = 'matched' THEN j._matched_uprn ELSE NULL END AS uprn,
+            lower(j.email) AS email,
+            j.phone,
+            j.nhs_number,
+            j.ni_number,
+            j.start_date,
+            j.end_date,
             coalesce(s.listed_once, true) AS listed_once,
-            {_RECORD_HASH} AS record_hash,
-            {_ADDRESS_HASH} AS address_hash
-        FROM (SELECT * FROM records {only}) r
-        LEFT JOIN (SELECT * FROM address_matches {only}) a USING (record_id)
-        LEFT JOIN {listing} s ON s.source = r.source
+            j.record_hash,
+            j.address_hash
+        FROM ({joined}) j
+        LEFT JOIN {listing} s ON s.source = j.source
     )
     """
 
@@ -109,31 +113,36 @@ def prepare_changes(con: duckdb.DuckDBPyConnection) -> bool:
     ).fetchone()
     if turned:
         return False
-    # Each side is read once; the rarer differences (records gone, address matches gone)
-    # are looked for only when the counts say there are some.
+    # One pass over the records, their address matches and the carried rows: a record
+    # whose fingerprints differ from its carried row's (or that has none, or whose address
+    # match came or went) is kept whole, with what its carried row compared; only those
+    # are prepared.
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE _changed_rows AS
-        SELECT n.record_id, c.unique_id IS NULL AS is_new
-        FROM (SELECT record_id, {_RECORD_HASH} AS h FROM records r) n
-        LEFT JOIN {carried} c ON c.unique_id = n.record_id
-        WHERE c.record_hash IS DISTINCT FROM n.h;
+        CREATE OR REPLACE TEMP TABLE _changed AS
+        SELECT j.*, c.unique_id IS NULL AS _is_new, c.compare_hash AS _carried_compare_hash
+        FROM ({_JOINED}) j LEFT JOIN {carried} c ON c.unique_id = j.record_id
+        WHERE c.record_hash IS DISTINCT FROM j.record_hash
+           OR c.address_hash IS DISTINCT FROM j.address_hash;
 
-        CREATE OR REPLACE TEMP TABLE _address_changed AS
-        SELECT n.record_id FROM (SELECT record_id, hash(a) AS h FROM address_matches a) n
-        ANTI JOIN {carried} c ON c.unique_id = n.record_id AND c.address_hash = n.h;
+        CREATE OR REPLACE TEMP TABLE _changed_rows AS
+        SELECT record_id, _is_new AS is_new FROM _changed;
+
+        CREATE OR REPLACE TEMP TABLE _prepared AS
+        {prepare_sql("SELECT * FROM _changed", "_listing")};
+
+        CREATE OR REPLACE TEMP TABLE _delta AS
+        SELECT p.unique_id FROM _prepared p JOIN _changed c ON c.record_id = p.unique_id
+        WHERE c._carried_compare_hash IS DISTINCT FROM p.compare_hash;
         """
     )
-    gone, addresses_gone = con.execute(
+    # Records gone are looked for only when the counts say there are some.
+    gone = con.execute(
         f"""
-        SELECT (SELECT count(*) FROM {carried})
-               - (SELECT count(*) FROM records)
-               + (SELECT count(*) FROM _changed_rows WHERE is_new),
-               (SELECT count(*) FROM {carried} WHERE address_hash IS NOT NULL)
-               - (SELECT count(*) FROM address_matches)
-               + (SELECT count(*) FROM _address_changed)
+        SELECT (SELECT count(*) FROM {carried}) - (SELECT count(*) FROM records)
+               + (SELECT count(*) FROM _changed_rows WHERE is_new)
         """
-    ).fetchone()  # type: ignore[misc]
+    ).fetchone()[0]  # type: ignore[index]
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _gone AS "
         + (
@@ -142,34 +151,12 @@ def prepare_changes(con: duckdb.DuckDBPyConnection) -> bool:
             else "SELECT NULL::VARCHAR AS unique_id WHERE false"
         )
     )
-    if addresses_gone:  # a record kept whose address match is gone
-        con.execute(
-            f"""
-            INSERT INTO _address_changed
-            SELECT c.unique_id FROM {carried} c
-            ANTI JOIN address_matches a ON a.record_id = c.unique_id
-            WHERE c.address_hash IS NOT NULL
-              AND c.unique_id NOT IN (SELECT unique_id FROM _gone)
-            """
-        )
-    scope = "SELECT record_id FROM _changed_rows"
     con.execute(
         f"""
-        INSERT INTO _changed_rows
-        SELECT DISTINCT record_id, false FROM _address_changed
-        WHERE record_id NOT IN ({scope});
-
-        CREATE OR REPLACE TEMP TABLE _prepared AS
-        {prepare_sql(scope, "_listing")};
-
-        CREATE OR REPLACE TEMP TABLE _delta AS
-        SELECT unique_id FROM (
-            SELECT unique_id, compare_hash FROM _prepared
-            EXCEPT SELECT unique_id, compare_hash FROM {carried}
-            WHERE unique_id IN ({scope}));
-
-        DELETE FROM {carried} WHERE unique_id IN ({scope} UNION ALL SELECT unique_id FROM _gone);
+        DELETE FROM {carried} WHERE unique_id IN (
+            SELECT record_id FROM _changed_rows UNION ALL SELECT unique_id FROM _gone);
         INSERT INTO {carried} SELECT * FROM _prepared;
+        DROP TABLE _changed;
         """
     )
     carry.adopt(con, "link_input")

@@ -113,15 +113,21 @@ def term_frequency_sql(column: str) -> str:
 
 def write_score_nodes(con: duckdb.DuckDBPyConnection, model: dict, ids_sql: str) -> None:
     """`_score_nodes`: the records `ids_sql` selects, with name variants and each term
-    frequency over every record of `link_input` (as a full run computes it)."""
+    frequency over every record of `link_input` (as a full run computes it).
+
+    A view, not a table: the scoring SQL reads each record once per side of its pairs, and
+    copying a fifth of a county's records into a table first cost more than reading them
+    twice (0.35 s against 0.02 s more scoring, for 11,144 records changed in a million)."""
     joins = ""
     picks = ""
     for column in term_frequency_columns(model):
-        joins += f' LEFT JOIN ({term_frequency_sql(column)}) USING ("{column}")'
+        # Each count is over every record, so it is taken once here, not once per read.
+        con.execute(f'CREATE OR REPLACE TEMP TABLE "_tf_{column}" AS {term_frequency_sql(column)}')
+        joins += f' LEFT JOIN "_tf_{column}" USING ("{column}")'
         picks += f', "tf_{column}"'
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE {NODES} AS
+        CREATE OR REPLACE TEMP VIEW {NODES} AS
         SELECT i.*, CAST(v.first_name_variants AS VARCHAR[]) AS first_name_variants {picks}
         FROM (SELECT * FROM link_input WHERE unique_id IN ({ids_sql})) i
         LEFT JOIN person_name_variants v USING (first_name) {joins}
