@@ -280,6 +280,7 @@ def run_incremental(path: Path, as_of: str, relink: bool = True) -> dict:
         carrying, carrying_cpu = time.perf_counter() - started, _cpu_seconds() - cpu
         con = _load(path, con or connect(build))  # the run's own ingest: not timed either way
         _mutate(con)
+        con.execute("CHECKPOINT")
         os.sync()
         started, cpu = time.perf_counter(), _cpu_seconds()
         stage(con, previous, incremental=mode == "incremental")

@@ -116,6 +116,7 @@ def main() -> None:
     )
     raw = link_people._load(path, store)  # the run's ingest: not timed
     link_people._mutate(raw)
+    raw.execute("CHECKPOINT")
     os.sync()
     con = _Timed(raw, rows)
     wall, cpu = time.perf_counter() - rows[0]["wall_seconds"], _cpu() - rows[0]["cpu_seconds"]

@@ -230,7 +230,7 @@ def _recluster_affected(
                 SELECT coalesce(split_from, cluster_id)
                 FROM {_CLUSTERS} JOIN _touched USING (record_id))
             UNION SELECT record_id FROM _touched
-        ) WHERE record_id IN (SELECT unique_id FROM link_input)
+        ) WHERE record_id NOT IN (SELECT unique_id FROM _gone)
         """,
         """
         CREATE OR REPLACE TEMP TABLE _redone AS
