@@ -39,6 +39,7 @@ def assign_stable_ids(
     previous_store: Path | None,
     run_id: str,
     scope: str | None = None,
+    previous_clusters: str | None = None,
 ) -> dict[str, int]:
     """Add `entity_id` to `person_clusters` (record_id, cluster_id) and write history.
 
@@ -46,11 +47,16 @@ def assign_stable_ids(
     `scope` (SQL selecting record ids), for an incremental run: `person_clusters` holds
     only the rebuilt records, and only the old entities among them are weighed (the
     others keep their ids untouched, so must not count as retired).
+    `previous_clusters` (SQL selecting record_id, entity_id) gives the last run's clusters
+    of the records in scope when the caller already has them, instead of reading them
+    from `previous_store`.
     Returns counts of this run's events.
     """
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _prev_clusters (record_id VARCHAR, entity_id VARCHAR)"
     )
+    if previous_clusters is not None:
+        con.execute(f"INSERT INTO _prev_clusters {previous_clusters}")
     carried = carry.has(con, "entity_id_history")
     if carried:  # the last run's history, carried into this store: this run appends to it
         carry.adopt(con, "entity_id_history")
@@ -60,7 +66,7 @@ def assign_stable_ids(
         con.execute(f"ATTACH '{_sql_path(previous_store)}' AS _prev (READ_ONLY)")
         try:
             tables = carry.tables_in(con, "_prev")
-            if "person_clusters" in tables:
+            if "person_clusters" in tables and previous_clusters is None:
                 con.execute(
                     "INSERT INTO _prev_clusters SELECT record_id, entity_id "
                     "FROM _prev.person_clusters"

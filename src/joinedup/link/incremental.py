@@ -222,13 +222,26 @@ def _recluster_affected(
         UNION SELECT record_id_l FROM _new_links WHERE match_probability >= {threshold}
         UNION SELECT record_id_r FROM _new_links WHERE match_probability >= {threshold}
         """,
+        # The carried rows of every record touched or changed and of every cluster a
+        # touched record is in (whole, with every piece split from the same component),
+        # read once: what is rebuilt, whose tables are redone and their old ids come
+        # from these few rows, not from the county's.
         f"""
+        CREATE OR REPLACE TEMP TABLE _old_rows AS
+        WITH keys AS (
+            SELECT DISTINCT coalesce(split_from, cluster_id) AS k
+            FROM {_CLUSTERS} JOIN _touched USING (record_id)
+        )
+        SELECT record_id, entity_id,
+               coalesce(split_from, cluster_id) IN (SELECT k FROM keys) AS rebuilt
+        FROM {_CLUSTERS}
+        WHERE coalesce(split_from, cluster_id) IN (SELECT k FROM keys)
+           OR record_id IN (SELECT record_id FROM _changed_rows)
+        """,
+        """
         CREATE OR REPLACE TEMP TABLE _affected AS
         SELECT record_id FROM (
-            SELECT record_id FROM {_CLUSTERS}
-            WHERE coalesce(split_from, cluster_id) IN (
-                SELECT coalesce(split_from, cluster_id)
-                FROM {_CLUSTERS} JOIN _touched USING (record_id))
+            SELECT record_id FROM _old_rows WHERE rebuilt
             UNION SELECT record_id FROM _touched
         ) WHERE record_id NOT IN (SELECT unique_id FROM _gone)
         """,
@@ -242,18 +255,19 @@ def _recluster_affected(
         # compare; the rebuilt clusters' ids are added below. Everyone else keeps theirs.
         f"""
         CREATE OR REPLACE TEMP TABLE {REDO} AS
-        SELECT entity_id FROM {_CLUSTERS} WHERE record_id IN (
+        SELECT entity_id FROM _old_rows WHERE record_id IN (
             SELECT record_id FROM _redone UNION SELECT record_id FROM _changed_rows)
         """,
         # Edit the carried tables: out go the rebuilt and gone records' rows (and, for
-        # quality, their entities'); the rebuilt ones come in below.
+        # quality, their entities'); the rebuilt ones come in below. Every carried row of
+        # a rebuilt or gone record is among `_old_rows`: its cluster was touched.
         f"""
         DELETE FROM {carry.PREFIX}person_cluster_conflicts
         WHERE record_id_l IN (SELECT record_id FROM _redone)
            OR record_id_r IN (SELECT record_id FROM _redone);
 
         DELETE FROM {carry.PREFIX}person_cluster_quality WHERE entity_id IN (
-            SELECT entity_id FROM {_CLUSTERS} JOIN _redone USING (record_id));
+            SELECT entity_id FROM _old_rows JOIN _redone USING (record_id));
 
         DELETE FROM {_CLUSTERS} WHERE record_id IN (SELECT record_id FROM _redone);
         """,
@@ -293,7 +307,14 @@ def _recluster_affected(
     # While `person_clusters` holds only the rebuilt records, split, name and measure them.
     kept = con.execute(f"SELECT count(*) FROM {carry.PREFIX}person_cluster_quality").fetchone()
     split = split_conflicting_clusters(con, threshold, **subset)
-    ids = assign_stable_ids(con, previous_store, run_id, scope="SELECT record_id FROM _affected")
+    ids = assign_stable_ids(
+        con,
+        previous_store,
+        run_id,
+        scope="SELECT record_id FROM _affected",
+        previous_clusters="SELECT record_id, entity_id FROM _old_rows "
+        "WHERE record_id IN (SELECT record_id FROM _affected)",
+    )
     write_cluster_quality(con, threshold, **subset)
     con.execute(f"INSERT INTO {REDO} SELECT DISTINCT entity_id FROM person_clusters")
     for table in ("person_clusters", "person_cluster_conflicts", "person_cluster_quality"):
