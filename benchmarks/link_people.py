@@ -205,23 +205,26 @@ def measure_lookups(con: duckdb.DuckDBPyConnection, queries: int = 200) -> dict:
     }
 
 
-def _mutate(con: duckdb.DuckDBPyConnection) -> None:
+def _mutate(con: duckdb.DuckDBPyConnection, step: int = 0) -> None:
     """A 1% delta: 0.5% of records changed (an email added or re-cased), 0.5% new: another
     record of an existing person under a new record id, first name upper-cased and no
     address yet. (Not an exact copy: a source that repeats itself exactly is treated as an
-    extract holding duplicates, which changes how all its records are linked.)"""
+    extract holding duplicates, which changes how all its records are linked; so a new
+    record is never copied again.) Each `step` (up to 99) takes another 1% of the records,
+    for deltas one after another."""
+    changed, copied, suffix = 2 * step, 2 * step + 1, "-new" + (str(step) if step else "")
     con.execute(
         "UPDATE records SET email = lower(coalesce(email, first_name || '@example.org')) "
-        "WHERE hash(record_id) % 200 = 0"
+        f"WHERE hash(record_id) % 200 = {changed}"
     )
     con.execute(
-        "INSERT INTO records SELECT * REPLACE (record_id || '-new' AS record_id, "
+        f"INSERT INTO records SELECT * REPLACE (record_id || '{suffix}' AS record_id, "
         "upper(first_name) AS first_name, NULL AS address, NULL AS postcode, NULL AS uprn) "
-        "FROM records WHERE hash(record_id) % 200 = 1"
+        f"FROM records WHERE hash(record_id) % 200 = {copied} AND record_id NOT LIKE '%-new%'"
     )
     con.execute(
-        "INSERT INTO truth SELECT record_id || '-new', person_id FROM truth "
-        "WHERE hash(record_id) % 200 = 1"
+        f"INSERT INTO truth SELECT record_id || '{suffix}', person_id FROM truth "
+        f"WHERE hash(record_id) % 200 = {copied} AND record_id NOT LIKE '%-new%'"
     )
 
 
@@ -246,7 +249,6 @@ def run_incremental(path: Path, as_of: str, relink: bool = True) -> dict:
             link_people(con, LinkConfig(), previous_store=previous, run_id="r2")
         build_entity_tables(con, as_of, previous_store=previous)
         build_golden_records(con, previous_store=previous)
-        carry.compact(con)
         con.execute("CHECKPOINT")  # the store written to disk, as a run leaves it
 
     from joinedup.engine.analytical import connect

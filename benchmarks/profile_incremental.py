@@ -136,7 +136,6 @@ def main() -> None:
     stage("entity facts")
     build_golden_records(con, previous_store=previous)  # type: ignore[arg-type]
     stage("golden records")
-    carry.compact(con)  # type: ignore[arg-type]
     con.execute("CHECKPOINT")  # the store on disk, as a run leaves it
     stage("checkpoint")
     counts = {

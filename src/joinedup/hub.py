@@ -205,7 +205,6 @@ class Hub:
                     summary.matches = _count_matches(con, summary.matches)
             summary.seconds["rules"] = time.perf_counter() - started
             say("rules run", finished_stage=True)
-            carry.compact(con)  # tables edited in place, once they hold enough holes
             con.execute("CHECKPOINT")
             con.close()
         except BaseException as exc:

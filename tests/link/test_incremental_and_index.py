@@ -251,3 +251,31 @@ def test_lookup_with_few_candidates_still_finds_the_person(demo_hub_config) -> N
     assert together == alone
     narrow.close()
     wide.close()
+
+
+def test_a_store_a_fifth_holes_is_linked_afresh(demo_hub_config, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from joinedup.link import carry
+
+    hub = Hub.open(demo_hub_config.config_path)
+    previous = tmp_path / "previous.duckdb"
+    con = _inputs(hub, previous)
+    link_people(con, LinkConfig(), run_id="r1")
+    # A quarter of the scored pairs deleted as incremental runs delete them: kept as holes.
+    carry.defer_compaction(con)
+    con.execute("DELETE FROM person_links WHERE hash(record_id_l) % 4 = 0")
+    con.execute("CHECKPOINT")
+    con.close()
+    linked = {}
+    for share in (0.5, 0.2):
+        store = carry.start_from(previous, tmp_path / f"run_{share}.duckdb", duckdb.connect)
+        assert 0.24 < carry.holes(store) < 0.26
+        store.execute(f"ATTACH '{previous}' AS last (READ_ONLY)")
+        for table in ("records", "address_matches"):  # the same records as last time
+            store.execute(f"CREATE TABLE {table} AS SELECT * FROM last.{table}")
+        store.execute("DETACH last")
+        summary = link_people_incremental(
+            store, LinkConfig(), previous_store=previous, run_id="r2", max_holes_share=share
+        )
+        linked[share] = "incrementally" if "records_rescored" in summary.id_events else "afresh"
+        store.close()
+    assert linked == {0.5: "incrementally", 0.2: "afresh"}

@@ -16,8 +16,10 @@ checkpoint folds a table's row groups into fewer ("vacuum"), and folding rewrite
 of a carried table for a few thousand rows changed (golden records: 1.1 s of a
 checkpoint with a twentieth of its rows replaced, against 0.04 s without, measured at a
 million records). A store that edits carried tables therefore defers it
-(`defer_compaction`), and `compact` rewrites a table only once its holes reach
-`COMPACT_AT` of it.
+(`defer_compaction`); the holes (`holes`) go when a run links afresh, which an
+incremental link does once they are a fifth of a table (incremental.py). Rewriting a
+table in place instead left the store half as big again and the next runs no faster
+(`benchmarks/incremental_chain.py`).
 """
 
 from __future__ import annotations
@@ -41,8 +43,6 @@ CARRIED = (
     "entity_id_history",
 )
 PREFIX = "carried_"
-# The share of a table's stored rows that may be deleted ones before `compact` rewrites it.
-COMPACT_AT = 0.1
 
 
 def start_from(
@@ -125,30 +125,31 @@ def adopt(con: duckdb.DuckDBPyConnection, table: str) -> None:
     con.execute(f"ALTER TABLE {PREFIX}{table} RENAME TO {table}")
 
 
-def drop(con: duckdb.DuckDBPyConnection, *tables: str) -> None:
-    """Drop the given carried tables (all of them when none are named)."""
-    for table in tables or tuple(carried(con)):
-        con.execute(f"DROP TABLE IF EXISTS {PREFIX}{table}")
+def drop(con: duckdb.DuckDBPyConnection, *tables: str) -> list[str]:
+    """Drop the given carried tables (all of them when none are named); returns those that
+    were there."""
+    present = carried(con)
+    dropped = [t for t in (tables or tuple(present)) if t in present]
+    for table in dropped:
+        con.execute(f"DROP TABLE {PREFIX}{table}")
+    return dropped
 
 
 def defer_compaction(con: duckdb.DuckDBPyConnection) -> None:
-    """Checkpoints leave deleted rows where they are; `compact` deals with them."""
+    """Checkpoints leave deleted rows where they are (see the module's note)."""
     con.execute("SET max_vacuum_tasks = 0")
 
 
-def compact(con: duckdb.DuckDBPyConnection, at: float = COMPACT_AT) -> list[str]:
-    """Rewrite each carried table (by its own name, once adopted) whose deleted rows are at
-    least `at` of the rows it stores; returns the tables rewritten. A table DuckDB built
-    afresh in this run has none to speak of and is left alone."""
-    rewritten = []
+def holes(con: duckdb.DuckDBPyConnection) -> float:
+    """The largest share, among the carried tables, of the rows a table stores that are
+    deleted ones."""
+    worst = 0.0
     for table, stored in con.execute(
         "SELECT table_name, estimated_size FROM duckdb_tables() "
         "WHERE database_name = current_database() AND schema_name = 'main' "
-        "AND NOT temporary AND list_contains(?, table_name)",
-        [list(CARRIED)],
+        "AND NOT temporary AND starts_with(table_name, ?) AND estimated_size > 0",
+        [PREFIX],
     ).fetchall():
         live = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]  # type: ignore[index]
-        if stored and (stored - live) >= at * stored:
-            con.execute(f'CREATE OR REPLACE TABLE "{table}" AS SELECT * FROM "{table}"')
-            rewritten.append(table)
-    return rewritten
+        worst = max(worst, 1 - live / stored)
+    return worst

@@ -13,7 +13,9 @@ model and edits its tables, carried into this run's store (carry.py):
    per-person tables are rebuilt (reuse.py).
 
 The model is not retrained, so a run whose data has drifted a lot should be full: when the
-delta is more than `max_delta_share` of the records this falls back to a full link.
+delta is more than `max_delta_share` of the records this falls back to a full link. So
+it does when deleted rows kept as holes (carry.py) are `max_holes_share` of a carried
+table: a full link writes every table afresh.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ def link_people_incremental(
     previous_store: Path | None = None,
     run_id: str = "run",
     max_delta_share: float = 0.2,
+    max_holes_share: float = 0.2,
     review: LinkReview | None = None,
 ) -> people.PeopleLinkSummary:
     """Like `people.link_people`, scoring only new and changed records when it can.
@@ -66,6 +69,7 @@ def link_people_incremental(
         if usable and not carry.carried(con):
             carry.copy_from(con, previous_store)  # type: ignore[arg-type]
         usable = usable and {"link_input", "person_links"} <= carry.carried(con)
+        usable = usable and carry.holes(con) < max_holes_share
         if not usable:
             con.execute("DETACH _prev")
     if not usable:
