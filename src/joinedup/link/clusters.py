@@ -87,7 +87,7 @@ def split_conflicting_clusters(
         "CREATE TABLE IF NOT EXISTS person_name_variants "
         "(first_name VARCHAR, first_name_variants VARCHAR[])"
     )
-    con.execute(_CONFLICTS_SQL.format(records=records))
+    con.execute(_CONFLICTS_SQL.replace("{records}", records))
     add_reviewed_conflicts(con)  # clerical review hook: "different people" is a conflict
     con.execute(
         "CREATE OR REPLACE TABLE person_cluster_conflicts AS "

@@ -62,7 +62,8 @@ def assign_stable_ids(
         carry.adopt(con, "entity_id_history")
     else:
         con.execute(f"CREATE OR REPLACE TABLE entity_id_history ({_HISTORY_COLUMNS})")
-    if previous_store is not None and Path(previous_store).exists():
+    needs_store = previous_clusters is None or not carried  # else it has all it needs
+    if needs_store and previous_store is not None and Path(previous_store).exists():
         con.execute(f"ATTACH '{_sql_path(previous_store)}' AS _prev (READ_ONLY)")
         try:
             tables = carry.tables_in(con, "_prev")

@@ -14,8 +14,8 @@ model and edits its tables, carried into this run's store (carry.py):
 
 The model is not retrained, so a run whose data has drifted a lot should be full: when the
 delta is more than `max_delta_share` of the records this falls back to a full link. So
-it does when deleted rows kept as holes (carry.py) are `max_holes_share` of a carried
-table: a full link writes every table afresh.
+it does when deleted rows kept as holes (carry.py) are `max_holes_share` of what the
+carried tables store: a full link writes every table afresh.
 """
 
 from __future__ import annotations
@@ -316,8 +316,9 @@ def _recluster_affected(
         previous_store,
         run_id,
         scope="SELECT record_id FROM _affected",
+        # Gone records too: a person all of whose records went is retired, as in a full run.
         previous_clusters="SELECT record_id, entity_id FROM _old_rows "
-        "WHERE record_id IN (SELECT record_id FROM _affected)",
+        "WHERE record_id IN (SELECT record_id FROM _redone)",
     )
     write_cluster_quality(con, threshold, **subset)
     con.execute(f"INSERT INTO {REDO} SELECT DISTINCT entity_id FROM person_clusters")
