@@ -18,9 +18,8 @@ checkpoint with a twentieth of its rows replaced, against 0.04 s without, measur
 million records). A store that edits carried tables therefore defers it
 (`defer_compaction`); the holes (`holes`) go when a run links afresh, which an
 incremental link does once they are a fifth of what the carried tables store
-(incremental.py). Rewriting a
-table in place instead left the store half as big again and the next runs no faster
-(`benchmarks/incremental_chain.py`).
+(incremental.py). Rewriting a table in place once it had holes made the store half as
+big again and the runs after it no faster (a one-off experiment, in docs/linking.md).
 """
 
 from __future__ import annotations
