@@ -92,11 +92,17 @@ def main() -> None:
         all_holes = 1 - sum(c[2] for c in counts) / sum(c[1] for c in counts)
         # An incremental link says how many records it scored afresh; a full one does not.
         delta = summary.id_events.get("records_rescored")
+        pairs = (  # the candidate pairs the delta made (an incremental link leaves them)
+            con.execute("SELECT count(*) FROM _score_pairs").fetchone()[0]  # type: ignore[index]
+            if delta
+            else None
+        )
         con.close()
         run = {
             "run": step + 1,
             "seconds": round(seconds, 2),
             "delta_records": delta,
+            "candidate_pairs": pairs,
             "linked": "afresh" if delta is None else "incrementally",
             "deleted_share": holes,
             "deleted_share_of_all": round(all_holes, 4),
