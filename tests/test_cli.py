@@ -143,3 +143,22 @@ def test_exports_of_personal_data_pass_the_gate_and_are_audited(
     for kind in ("entities", "addresses", "stale", "matches"):
         assert (f"export:{kind}", "allowed") in decisions
     assert ("export:entities", "denied") in decisions
+
+
+def test_a_run_set_to_link_incrementally_says_when_it_linked_afresh(tmp_path: Path) -> None:
+    import yaml
+
+    folder = tmp_path / "c"
+    result = runner.invoke(app, ["demo-data", "--out", str(folder), "--people", "200"])
+    assert result.exit_code == 0, result.output
+    config_path = folder / "joinedup.yaml"
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    config.setdefault("link", {})["incremental"] = True
+    config_path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    first = runner.invoke(app, ["run", "--config", str(config_path)])
+    assert first.exit_code == 0, first.output
+    assert "linked everything afresh: there is no earlier run to build on" in first.output
+    second = runner.invoke(app, ["run", "--config", str(config_path)])
+    assert second.exit_code == 0, second.output
+    assert "linked incrementally: scored afresh 0 new or changed record(s)" in second.output
+    assert "linked everything afresh" not in second.output

@@ -183,6 +183,8 @@ def run_pipeline(config: Path, model_version: int | None = None) -> None:
             f"linked incrementally: scored afresh {summary.records_rescored:,} new or changed "
             f"record(s); {summary.people_kept:,} people kept their ids"
         )
+    elif summary.linked_afresh_because:
+        out.print(f"linked everything afresh: {summary.linked_afresh_because}", markup=False)
     out.print(f"person-linking model: version {summary.model_version}")
     for rule, count in summary.matches.items():
         out.print(f"rule {rule}: {count:,} matches")

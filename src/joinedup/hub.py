@@ -88,6 +88,8 @@ class RunSummary:
     model_version: int | None = None  # the saved person-linking model it scored with
     # An incremental link's new or changed records scored afresh (None: a full link).
     records_rescored: int | None = None
+    # Why a run set to link incrementally linked everything afresh (None: it did not).
+    linked_afresh_because: str | None = None
     people_kept: int = 0  # entities that kept their id from the last run
 
 
@@ -177,6 +179,7 @@ class Hub:
             )
             summary.people_links, summary.entities = people.links, people.entities
             summary.records_rescored = people.id_events.get("records_rescored")
+            summary.linked_afresh_because = people.afresh_because
             summary.people_kept = people.id_events.get("kept", 0)
             # People an incremental link left as they were keep last run's rows (reuse.py).
             build_entity_tables(con, as_of.isoformat(), previous_store=previous)

@@ -102,6 +102,7 @@ def test_an_incremental_rerun_keeps_every_entity_and_id(fresh_demo_copy) -> None
     hub.config.link.incremental = True
     summary = hub.run()
     assert summary.records_rescored == 0  # linked incrementally, with nothing to score
+    assert summary.linked_afresh_because is None
     assert summary.people_kept == summary.entities
     con = hub.connect()
     after = dict(con.execute("SELECT record_id, entity_id FROM person_clusters").fetchall())

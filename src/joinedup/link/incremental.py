@@ -56,29 +56,36 @@ def link_people_incremental(
     say = progress or (lambda _msg: None)
     con.execute(f"DROP TABLE IF EXISTS {REDO}")  # only a run that kept people leaves it
 
-    def full_link() -> people.PeopleLinkSummary:
-        return people.link_people(
+    def full_link(because: str) -> people.PeopleLinkSummary:
+        summary = people.link_people(
             con, settings, progress, previous_store=previous_store, run_id=run_id, review=review
         )
+        summary.afresh_because = because
+        return summary
 
-    usable = previous_store is not None and Path(previous_store).exists()
-    if usable:
-        con.execute(f"ATTACH '{_sql_path(previous_store)}' AS _prev (READ_ONLY)")
-        tables = carry.tables_in(con, "_prev")
-        usable = {"link_model", "link_input", "person_links"} <= tables
-        if usable and not carry.carried(con):
-            carry.copy_from(con, previous_store)  # type: ignore[arg-type]
-        usable = usable and {"link_input", "person_links"} <= carry.carried(con)
-        usable = usable and carry.holes(con) < max_holes_share
-        if not usable:
-            con.execute("DETACH _prev")
-    if not usable:
-        return full_link()
-    # Only new and changed records are prepared; a change of columns, or of how a source
-    # lists people (`listed_once`), changes what the model compares: a full link.
-    if not prepare_changes(con):
+    if previous_store is None or not Path(previous_store).exists():
+        return full_link("there is no earlier run to build on")
+    con.execute(f"ATTACH '{_sql_path(previous_store)}' AS _prev (READ_ONLY)")
+    because = None
+    if not {"link_model", "link_input", "person_links"} <= carry.tables_in(con, "_prev"):
+        because = "the last run kept no model and links to build on"
+    else:
+        if not carry.carried(con):
+            carry.copy_from(con, previous_store)
+        if not {"link_input", "person_links"} <= carry.carried(con):
+            because = "the last run kept no model and links to build on"
+        elif carry.holes(con) >= max_holes_share:
+            because = (
+                f"{max_holes_share:.0%} or more of what the linking tables hold is rows "
+                "earlier runs deleted"
+            )
+    if because is None and not prepare_changes(con):
+        # Only new and changed records are prepared; a change of columns, or of how a
+        # source lists people (`listed_once`), changes what the model compares.
+        because = "the records changed shape (other columns, or a source now repeats records)"
+    if because is not None:
         con.execute("DETACH _prev")
-        return full_link()
+        return full_link(because)
     relabelled = add_relabelled_to_delta(con, review)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _dropped AS "
@@ -89,7 +96,11 @@ def link_people_incremental(
     ).fetchone()  # type: ignore[misc]
     if n_all == 0 or n_delta > max_delta_share * n_all:
         con.execute("DETACH _prev")
-        return full_link()
+        return full_link(
+            f"more than {max_delta_share:.0%} of the records are new or changed"
+            if n_all
+            else "there are no records"
+        )
     model_json = con.execute("SELECT model_json FROM _prev.link_model").fetchone()[0]  # type: ignore[index]
     say(f"scoring {n_delta:,} new or changed records against the rest")
     people.write_name_variants(con)  # a delta may bring new names

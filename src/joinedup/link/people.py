@@ -44,6 +44,8 @@ class PeopleLinkSummary:
     model_json: str
     clusters_split: int = 0
     id_events: dict[str, int] = field(default_factory=dict)
+    # Why a link asked to be incremental linked everything afresh (None: it did not).
+    afresh_because: str | None = None
 
 
 # Personal identifiers only: a household often shares a phone or an email, so for those
