@@ -192,6 +192,12 @@ class LinkConfig(_Strict):
 
     threshold_probability: float = Field(default=0.95, gt=0, lt=1)
     max_pairs_for_u: float = 2e6
+    shared_contact_first_names: int = Field(
+        default=10,
+        ge=2,
+        description="an email or phone number given with this many different first names or "
+        "more is shared (a team's inbox, a care home's phone) and not used to link people",
+    )
     seed: int = 42
     source_trust: list[str] = Field(
         default_factory=list,

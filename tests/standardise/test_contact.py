@@ -65,3 +65,38 @@ def test_empty_contacts() -> None:
     raw = pd.Series([None, "", " "], dtype=object)
     assert phone(raw).reasons.tolist() == [None, None, None]
     assert email(raw).values.tolist() == [None, None, None]
+
+
+@pytest.mark.parametrize(
+    "raw", ["07000 000000", "01111 111111", "0777 7777777", "01234 567890", "0123456789"]
+)
+def test_placeholder_phone_numbers_are_no_number(raw: str) -> None:
+    result = phone(pd.Series([raw]))
+    assert result.values.tolist() == [None]
+    assert result.reasons.tolist() == ["a placeholder, not a phone number"]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "none@none.com",
+        "NoEmail@gmail.com",
+        "no.email@hotmail.co.uk",
+        "unknown@example.org",
+        "n/a@council.gov.uk",
+        "jane@test.com",
+        "xxx@yahoo.com",
+        "do-not-reply@example.com",
+    ],
+)
+def test_placeholder_emails_are_no_address(raw: str) -> None:
+    result = email(pd.Series([raw]))
+    assert result.values.tolist() == [None]
+    assert result.reasons.tolist() == ["a placeholder, not an email address"]
+
+
+@pytest.mark.parametrize(
+    "raw", ["nadia@example.com", "none.smith@example.org", "testa@example.net", "jane@testing.com"]
+)
+def test_addresses_like_placeholders_are_kept(raw: str) -> None:
+    assert email(pd.Series([raw])).values.tolist() == [raw]

@@ -33,6 +33,7 @@ import duckdb
 # The per-record and per-person tables an incremental link edits in place.
 CARRIED = (
     "link_input",
+    "link_shared_contacts",
     "person_links",
     "person_clusters",
     "person_cluster_conflicts",

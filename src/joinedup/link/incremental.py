@@ -79,7 +79,7 @@ def link_people_incremental(
                 f"{max_holes_share:.0%} or more of what the linking tables hold is rows "
                 "earlier runs deleted"
             )
-    if because is None and not prepare_changes(con):
+    if because is None and not prepare_changes(con, settings.shared_contact_first_names):
         # Only new and changed records are prepared; a change of columns, or of how a
         # source lists people (`listed_once`), changes what the model compares.
         because = "the records changed shape (other columns, or a source now repeats records)"

@@ -282,7 +282,7 @@ def link_people(
         # now, so that this run's tables reuse the dropped ones' space (without it the
         # store after such a run was 1.7 GB against 0.5 GB, at a million records).
         con.execute("CHECKPOINT")
-    prepare_all(con)
+    prepare_all(con, settings.shared_contact_first_names)
     names = write_name_variants(con)
     frame = con.execute("SELECT * FROM link_input").to_arrow_table()
 
