@@ -152,8 +152,7 @@ def prepare_changes(
     if not carry.has(con, "link_input"):
         return False
     expected = [
-        r[0]
-        for r in con.execute(f"DESCRIBE {prepare_sql(shared=_NONE_SHARED)} LIMIT 0").fetchall()
+        r[0] for r in con.execute(f"DESCRIBE {prepare_sql(shared=_NONE_SHARED)} LIMIT 0").fetchall()
     ]
     columns = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {carried}").fetchall()]
     if columns != expected:
@@ -172,17 +171,14 @@ def prepare_changes(
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _shared AS {_shared_contacts_sql(shared_first_names)}"
     )
-    before = (
-        f"{carry.PREFIX}{SHARED_CONTACTS}" if carry.has(con, SHARED_CONTACTS) else _NONE_SHARED
-    )
+    before = f"{carry.PREFIX}{SHARED_CONTACTS}" if carry.has(con, SHARED_CONTACTS) else _NONE_SHARED
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _shared_turned AS "
         f"(SELECT * FROM _shared EXCEPT SELECT * FROM {before}) "
         f"UNION ALL (SELECT * FROM {before} EXCEPT SELECT * FROM _shared)"
     )
     turned_contacts = "".join(
-        f" OR {form(f'j.{field}')} IN "
-        f"(SELECT value FROM _shared_turned WHERE field = '{field}')"
+        f" OR {form(f'j.{field}')} IN (SELECT value FROM _shared_turned WHERE field = '{field}')"
         for field, form in _CONTACTS.items()
     )
     # One pass over the records, their address matches and the carried rows: a record
