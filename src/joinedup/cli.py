@@ -185,6 +185,11 @@ def run_pipeline(config: Path, model_version: int | None = None) -> None:
         )
     elif summary.linked_afresh_because:
         out.print(f"linked everything afresh: {summary.linked_afresh_because}", markup=False)
+    if summary.shared_contacts:
+        out.print(
+            f"{summary.shared_contacts:,} email(s) or phone number(s) given for many people "
+            "left out of linking as shared (table link_shared_contacts)"
+        )
     out.print(f"person-linking model: version {summary.model_version}")
     for rule, count in summary.matches.items():
         out.print(f"rule {rule}: {count:,} matches")

@@ -37,6 +37,7 @@ from joinedup.link.explain import explain_links
 from joinedup.link.golden import build_golden_records
 from joinedup.link.households import build_households
 from joinedup.link.incremental import link_people_incremental
+from joinedup.link.link_input import SHARED_CONTACTS
 from joinedup.link.lookup import LookupCandidate, PersonIndex
 from joinedup.link.models import load_model, record_model
 from joinedup.link.occupancy import build_occupancy, household_rows
@@ -91,6 +92,8 @@ class RunSummary:
     # Why a run set to link incrementally linked everything afresh (None: it did not).
     linked_afresh_because: str | None = None
     people_kept: int = 0  # entities that kept their id from the last run
+    # Emails and phone numbers given for many people, left out of linking (link_input.py).
+    shared_contacts: int = 0
 
 
 class Hub:
@@ -181,6 +184,9 @@ class Hub:
             summary.records_rescored = people.id_events.get("records_rescored")
             summary.linked_afresh_because = people.afresh_because
             summary.people_kept = people.id_events.get("kept", 0)
+            summary.shared_contacts = int(
+                con.execute(f"SELECT count(*) FROM {SHARED_CONTACTS}").fetchone()[0]  # type: ignore[index]
+            )
             # People an incremental link left as they were keep last run's rows (reuse.py).
             build_entity_tables(con, as_of.isoformat(), previous_store=previous)
             build_households(con, as_of.isoformat())
