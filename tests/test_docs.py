@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from joinedup.config import LinkConfig, parse_config
+from joinedup.config import parse_config
 from joinedup.rules.model import load_library
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -33,14 +33,6 @@ def test_the_config_example_validates() -> None:
         config = parse_config(yaml.safe_load(block))
         assert "council_tax" in config.sources
         assert config.sources["council_tax"].columns[1].parser == "surname_comma_forenames"
-
-
-def test_the_linking_settings_examples_validate() -> None:
-    blocks = [yaml.safe_load(b) for b in _yaml_blocks(DOCS / "linking.md")]
-    linking = [b["link"] for b in blocks if "link" in b]
-    assert len(linking) >= 2, "docs/linking.md shows no linking settings"
-    for settings in linking:
-        LinkConfig.model_validate(settings)
 
 
 @pytest.mark.parametrize(

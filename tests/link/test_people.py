@@ -183,6 +183,78 @@ def test_lookup_finds_the_person_first(demo_hub_config) -> None:
     assert hub.lookup(first_name=first) == []  # a first name alone is not enough to search
 
 
+def test_lookup_reads_details_as_people_type_them(demo_hub_config) -> None:
+    """Details typed the way people write them find the same people with the same scores
+    as the loaded form: a phone with +44 and spaces, a spaced lower-case NI number, a
+    spaced NHS number, a postcode without its space, a day-first date of birth."""
+    hub = Hub.open(demo_hub_config.config_path)
+    con = hub.connect()
+    rows = con.execute(
+        "SELECT first_name, surname, dob, postcode, phone, ni_number, nhs_number FROM link_input "
+        "WHERE dob IS NOT NULL AND postcode IS NOT NULL AND (phone IS NOT NULL "
+        "OR ni_number IS NOT NULL OR nhs_number IS NOT NULL) ORDER BY unique_id LIMIT 20"
+    ).fetchall()
+    con.close()
+    assert len(rows) == 20
+    compared = 0
+    for first, surname, dob, postcode, phone, ni, nhs in rows:
+        loaded = {"first_name": first, "surname": surname, "date_of_birth": dob}
+        typed = {
+            "first_name": f"  {first.upper()} ",
+            "surname": surname.upper(),
+            "date_of_birth": f"{dob[8:10]}/{dob[5:7]}/{dob[:4]}",
+        }
+        loaded["postcode"], typed["postcode"] = postcode, postcode.replace(" ", "").lower()
+        if phone:
+            loaded["phone"], typed["phone"] = phone, f"+44 ({phone[0]}){phone[1:5]} {phone[5:]}"
+        if ni:
+            loaded["ni_number"] = ni
+            typed["ni_number"] = f"{ni[:2]} {ni[2:4]} {ni[4:6]} {ni[6:8]} {ni[8]}".lower()
+        if nhs:
+            loaded["nhs_number"], typed["nhs_number"] = nhs, f"{nhs[:3]} {nhs[3:6]} {nhs[6:]}"
+        assert typed != loaded
+        as_loaded = [(c.entity_id, c.match_weight) for c in hub.lookup(**loaded)]
+        as_typed = [(c.entity_id, c.match_weight) for c in hub.lookup(**typed)]
+        assert as_loaded and as_typed == as_loaded
+        compared += 1
+    assert compared == 20
+
+
+def test_lookup_leaves_out_details_that_fail_the_checks() -> None:
+    from joinedup.link.lookup_query import standardised_query
+
+    query = standardised_query(
+        first_name="Mrs Zoë",
+        surname="O'Brien",
+        date_of_birth="31/02/1980",  # no such day
+        email="none@none.com",
+        phone="07000 000000",
+        nhs_number="943 476 5918",  # the check digit is 9
+        ni_number="QQ 12 34 56 C",  # QQ is never issued
+        postcode="not a postcode",
+    )
+    assert query == {
+        "first_name": "zoe",
+        "surname": "o'brien",
+        "dob": None,
+        "email": None,
+        "phone": None,
+        "nhs_number": None,
+        "ni_number": None,
+        "postcode": None,
+    }
+    assert standardised_query(nhs_number="943 476 5919", date_of_birth="1 Feb 1980") == {
+        "first_name": None,
+        "surname": None,
+        "dob": "1980-02-01",
+        "postcode": None,
+        "email": None,
+        "phone": None,
+        "nhs_number": "9434765919",
+        "ni_number": None,
+    }
+
+
 def test_the_linking_docs_example_validates() -> None:
     import re
 

@@ -24,6 +24,7 @@ import duckdb
 import numpy as np
 
 from joinedup.link.explain import frequency_reason, plain_level, prior_reason
+from joinedup.link.lookup_query import standardised_query
 from joinedup.link.nicknames import name_variants
 from joinedup.link.scoring import term_frequency_columns, term_frequency_sql
 
@@ -265,22 +266,27 @@ class PersonIndex:
         """The best `limit` entities for these details, strongest first, with reasons."""
         if self.model is None:
             return []
-        dob = date_of_birth.isoformat() if isinstance(date_of_birth, date) else date_of_birth
-        query: dict[str, object] = {
-            "first_name": first_name.strip().lower() if first_name else None,
-            "surname": surname.strip().lower() if surname else None,
-            "dob": dob or None,
-            "postcode": postcode.strip().upper() if postcode else None,
-            "email": email.strip().lower() if email else None,
-            "phone": phone or None,
-            "nhs_number": nhs_number or None,
-            "ni_number": ni_number or None,
-        }
+        query: dict[str, object] = dict(
+            standardised_query(
+                first_name=first_name,
+                surname=surname,
+                date_of_birth=date_of_birth,
+                postcode=postcode,
+                email=email,
+                phone=phone,
+                nhs_number=nhs_number,
+                ni_number=ni_number,
+            )
+        )
         given = frozenset(k for k, v in query.items() if v)
         if not given & set(_BLOCKS):
             return []
         sql, scored = self._compile(given)
-        params = {**query, "variants": name_variants(first_name) if first_name else None}
+        cleaned_first = query["first_name"]
+        params = {
+            **query,
+            "variants": name_variants(str(cleaned_first)) if cleaned_first else None,
+        }
         used = {k: v for k, v in params.items() if f"${k}" in sql}
         rows = self._candidates(query)
         if not len(rows):
