@@ -3,8 +3,9 @@
 A caseworker types a name, a date of birth and a postcode; the hub answers with candidate
 entities scored by the same trained model that linked the records (its m and u
 probabilities from `link_model`), so a lookup and a run agree on what counts as evidence.
-Only comparisons the query can feed are scored (no tenure, no term-frequency adjustment),
-and candidates are records sharing the surname, the date of birth or the postcode.
+Only comparisons the query can feed are scored (no tenure), names adjusted for how common
+they are as in a run; candidates are records sharing a searched detail with the query,
+which is first cleaned as records are at loading (lookup_query.py).
 
 Without a UPRN the query cannot reach the model's "same property" level, which would make
 "same postcode" look like counter-evidence (in a run, most true pairs at one postcode share

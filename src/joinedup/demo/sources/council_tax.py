@@ -128,7 +128,7 @@ def _rows(
         "Email": people["email"].to_numpy(dtype=object)[person],
         "Phone": people["phone"].to_numpy(dtype=object)[person],
     }
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "Account Ref": acc["ref"].to_numpy().astype(str).astype(object),
             "Lead Liable Name": name,
@@ -144,6 +144,33 @@ def _rows(
             "Phone": errors.blank_where(contact["Phone"], rules.missing.get("Phone", 0), rng),
         }
     )
+    return _placeholders_for_blanks(frame, world.rng(f"{NAME} placeholders"))
+
+
+# What a revenues system holds where its online account form insisted on an email or a
+# phone number the resident did not have. Loading sets them aside with a reason; they
+# must never tie residents together (docs/linking.md).
+PLACEHOLDER_EMAILS = (
+    "none@none.com",
+    "noemail@noemail.com",
+    "no.email@gmail.com",
+    "unknown@test.com",
+)
+PLACEHOLDER_PHONES = ("07000000000", "01234567890")
+PLACEHOLDER_SHARE = 0.03  # of the accounts with no email (or no phone)
+
+
+def _placeholders_for_blanks(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """Fill a few blank Email and Phone cells with placeholders (a stream of their own, so
+    every other value of the file is as it was without them)."""
+    for column, values in (("Email", PLACEHOLDER_EMAILS), ("Phone", PLACEHOLDER_PHONES)):
+        cells = frame[column].to_numpy(dtype=object)
+        blank = (cells == "") | pd.isna(cells)
+        chosen = blank & (rng.random(len(cells)) < PLACEHOLDER_SHARE)
+        cells = cells.copy()
+        cells[chosen] = rng.choice(np.array(values, dtype=object), size=int(chosen.sum()))
+        frame[column] = cells
+    return frame
 
 
 def errors_join(a: np.ndarray, b: np.ndarray) -> np.ndarray:
