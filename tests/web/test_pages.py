@@ -88,10 +88,22 @@ def test_person_search_is_a_post_and_finds_the_person(demo_hub: Hub, as_user) ->
     )
     assert found.status_code == 200
     assert f'href="/people/{entity_id}?purpose=fraud_investigation"' in found.text
-    bad = ivy.post(
-        "/people", data={"date_of_birth": "17/05/1980", "csrf_token": csrf_from(form.text)}
+    # The date of birth as people in the UK write it, day first, finds the same person.
+    day_first = ivy.post(
+        "/people",
+        data={
+            "first_name": first,
+            "surname": last,
+            "date_of_birth": f"{dob[8:10]}/{dob[5:7]}/{dob[:4]}",
+            "csrf_token": csrf_from(form.text),
+        },
     )
-    assert bad.status_code == 400 and "year-month-day" in bad.text
+    assert day_first.status_code == 200
+    assert f'href="/people/{entity_id}?purpose=fraud_investigation"' in day_first.text
+    bad = ivy.post(
+        "/people", data={"date_of_birth": "31/02/1980", "csrf_token": csrf_from(form.text)}
+    )
+    assert bad.status_code == 400 and "a real date of birth, day first" in bad.text
     person = ivy.get(f"/people/{entity_id}")
     assert person.status_code == 200
     assert "Golden record" in person.text and "Why these records are linked" in person.text

@@ -60,13 +60,15 @@ def standardised_query(
     names = clean_name(pd.Series([first_name, surname], dtype=object)).values
     for field, cleaned in zip(("first_name", "surname"), names, strict=True):
         query[field] = str(cleaned).lower() if not pd.isna(cleaned) else None
-    query["dob"] = _date_of_birth(date_of_birth)
+    query["dob"] = date_of_birth_text(date_of_birth)
     for field, cleaner in _CLEANERS.items():
         query[field] = _one(cleaner, details.get(field))
     return query
 
 
-def _date_of_birth(value: date | str | None) -> str | None:
+def date_of_birth_text(value: date | str | None) -> str | None:
+    """A date of birth as YYYY-MM-DD, from a date, ISO text or day-first text
+    (`17/05/1980`, `17 May 1980`); None when missing or not a date."""
     if isinstance(value, date):
         return value.isoformat()
     if value is None or not value.strip():

@@ -8,7 +8,6 @@ search is a POST form, so names and dates of birth never appear in a URL or a lo
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -20,6 +19,7 @@ from joinedup.governance.corrections import CORRECTION_PURPOSE
 from joinedup.governance.policy import AGREEMENT_ROLES, PURPOSES, can
 from joinedup.link.entity_ids import follow_id, id_history
 from joinedup.link.explain import explain_links
+from joinedup.link.lookup_query import date_of_birth_text
 from joinedup.web import pseudonymised, reads
 from joinedup.web.charts import trend_svg, waterfall_svg
 from joinedup.web.deps import DEFAULT_PURPOSE, DbDep, HubDep, UserDep, csrf_protect, gate
@@ -152,7 +152,7 @@ def search(
     db: DbDep,
     first_name: Annotated[str, Form(max_length=100)] = "",
     surname: Annotated[str, Form(max_length=100)] = "",
-    date_of_birth: Annotated[str, Form(max_length=10)] = "",
+    date_of_birth: Annotated[str, Form(max_length=20)] = "",
     postcode: Annotated[str, Form(max_length=10)] = "",
     purpose: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
@@ -169,12 +169,9 @@ def search(
     if not given:
         context["error"] = "Enter at least one detail: a name, a date of birth or a postcode."
         return render(request, "people.html", context, status_code=400)
-    if form["date_of_birth"]:
-        try:
-            date.fromisoformat(form["date_of_birth"])
-        except ValueError:
-            context["error"] = "Enter the date of birth as year-month-day, like 1980-05-17."
-            return render(request, "people.html", context, status_code=400)
+    if form["date_of_birth"] and date_of_birth_text(form["date_of_birth"]) is None:
+        context["error"] = "Enter a real date of birth, day first, like 17/05/1980."
+        return render(request, "people.html", context, status_code=400)
     asked = _person_fields(hub, user) if partner else SEARCH_FIELDS
     decision = gate(db, user, "records.view", "people:search", purpose, asked)
     if not decision.allowed:
