@@ -54,3 +54,16 @@ def test_rule_parameter_examples_name_real_parameters(page: str) -> None:
         for rule_name, settings in yaml.safe_load(block)["rules"].items():
             assert rule_name in library
             assert set(settings["parameters"]) <= set(library[rule_name].parameters)
+
+
+def test_the_api_people_search_example_validates() -> None:
+    import json
+
+    from joinedup.web.routers.api import PersonQuery
+
+    text = (DOCS / "api.md").read_text(encoding="utf-8")
+    blocks = [b for b in re.findall(r"```json\n(.*?)```", text, flags=re.S) if '"surname"' in b]
+    assert blocks, "docs/api.md shows no people search"
+    for block in blocks:
+        query = PersonQuery.model_validate(json.loads(block))
+        assert query.phone and query.surname

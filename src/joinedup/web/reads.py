@@ -192,12 +192,16 @@ def property_gate_fields(partner: bool, staff_fields: tuple[str, ...]) -> tuple[
 
 
 def person_gate_fields(
-    sources: Any, per_source: bool, staff_fields: tuple[str, ...]
+    sources: Any,
+    per_source: bool,
+    staff_fields: tuple[str, ...],
+    partner_fields: tuple[str, ...] = PARTNER_FIELDS,
 ) -> tuple[str, ...]:
-    """The fields to ask the gate about: `staff_fields`, or each source's own fields."""
+    """The fields to ask the gate about: `staff_fields`, or each source's own
+    `partner_fields`."""
     if not per_source:
         return staff_fields
-    return tuple(f"{source}.{field}" for source in sources for field in PARTNER_FIELDS)
+    return tuple(f"{source}.{field}" for source in sources for field in partner_fields)
 
 
 def visible(fields: set[str], source: str, field: str) -> bool:

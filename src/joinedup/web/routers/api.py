@@ -418,6 +418,8 @@ def change_case(
 
 PERSON_FIELDS = tuple(dict.fromkeys(("address", *reads.GOLDEN_GATE_FIELDS)))
 SEARCH_FIELDS = ("first_name", "surname", "date_of_birth", "postcode")
+# Identifiers a search may also give; a partner only by those an agreement shares.
+IDENTIFIER_SEARCH_FIELDS = ("email", "phone", "nhs_number", "ni_number")
 RECORD_VIEW_FIELDS = ("name", "date_of_birth", "address", "postcode", "uprn")
 
 
@@ -428,6 +430,10 @@ class PersonQuery(BaseModel):
     surname: str | None = Field(default=None, max_length=100)
     date_of_birth: date | None = None
     postcode: str | None = Field(default=None, max_length=10)
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=30)
+    nhs_number: str | None = Field(default=None, max_length=20)
+    ni_number: str | None = Field(default=None, max_length=20)
     limit: int = Field(default=5, ge=1, le=50)
 
 
@@ -441,8 +447,22 @@ def search_people(
     if not details:
         raise ApiError(400, "bad_request", "Give at least one detail to search by.")
     partner = user.role in AGREEMENT_ROLES  # asked source by source (web/reads.py)
-    asked = reads.person_gate_fields(hub.config.sources, partner, SEARCH_FIELDS)
-    _gate(db, user, "records.view", "people:search", purpose, asked)
+    identifiers = tuple(f for f in IDENTIFIER_SEARCH_FIELDS if f in details)
+    asked = reads.person_gate_fields(
+        hub.config.sources,
+        partner,
+        SEARCH_FIELDS + identifiers,
+        reads.PARTNER_FIELDS + identifiers,
+    )
+    released = _gate(db, user, "records.view", "people:search", purpose, asked)
+    # Searching by an identifier says who holds it: only for those who may see it.
+    withheld = [f for f in identifiers if not any(r.rpartition(".")[2] == f for r in released)]
+    if withheld:
+        raise ApiError(
+            403,
+            "forbidden",
+            f"No agreement shares {', '.join(withheld)} with you, so you cannot search by it.",
+        )
     if not hub.has_run():
         return api_page([], 0, query.limit, 0)
     found = hub.lookup(limit=query.limit, **details)
