@@ -4,7 +4,8 @@ as people write them; a partner searches only by what an agreement shares with t
 from __future__ import annotations
 
 import pytest
-from tests.governance.governed import Governed, governed_hub
+
+from .governed import Governed, governed_hub
 
 
 @pytest.fixture(scope="module")
