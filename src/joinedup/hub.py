@@ -210,12 +210,19 @@ class Hub:
             summary.matches = run_rules(con, self.config, as_of.isoformat())
             # Erased people leave every table (and reviewers' answers about their records).
             with self.store.session() as session, session.begin():
-                if apply_to_run(con, session, "erasure"):
+                erased_records = apply_to_run(con, session, "erasure")
+                if erased_records:
                     summary.matches = _count_matches(con, summary.matches)
             summary.seconds["rules"] = time.perf_counter() - started
             say("rules run", finished_stage=True)
             con.execute("CHECKPOINT")
             con.close()
+            con = None
+            if erased_records:
+                # Deleted rows stay in the file until their space is reused: written
+                # afresh, the store holds nothing of the erased people at all.
+                say("writing the store afresh without the erased people")
+                analytical.write_afresh(analytical.building_path(self.data_dir, run_id))
         except BaseException as exc:
             if con is not None:
                 con.close()

@@ -266,14 +266,34 @@ def test_an_erasure_holds_in_every_later_run(fresh_demo_copy, incremental: bool)
         ).fetchone()
     finally:
         con.close()
+    con = hub.connect()
+    try:  # the person's rows as read from the source files
+        raw_rows = con.execute(
+            "SELECT source, list(row_number) FROM records WHERE record_id IN "
+            "(SELECT unnest(?)) GROUP BY source",
+            [records],
+        ).fetchall()
+    finally:
+        con.close()
     with hub.store.session() as s, s.begin():
         request_erasure(s, DORA, erased, "ER-2")
     hub.config.link.incremental = incremental
     hub.run()
     hub.run()  # the second run after the erasure: the first without the person's rows
+    path = analytical.current_path(hub.data_dir)
+    assert path is not None
+    # Not even as deleted rows or free space: the store was written afresh.
+    written = path.read_bytes()
+    assert [r for r in records if r.encode() in written] == []
     store = analytical.connect_current(hub.data_dir)
     assert store is not None
     try:
+        for source, rows in raw_rows:
+            left = store.execute(
+                f'SELECT count(*) FROM "raw_{source}" WHERE row_number IN (SELECT unnest(?))',
+                [rows],
+            ).fetchone()
+            assert left == (0,), source
         found = {}
         for table, column in store.execute(
             "SELECT table_name, column_name FROM duckdb_columns() WHERE column_name IN "

@@ -66,6 +66,34 @@ def discard(data_dir: Path, run_id: str) -> None:
     Path(str(building_path(data_dir, run_id)) + ".wal").unlink(missing_ok=True)
 
 
+def write_afresh(path: Path) -> None:
+    """Rewrite the closed store at `path` into a new file holding only its live rows.
+
+    DuckDB marks a deleted row deleted and keeps its bytes until the space is reused, and
+    a dropped table's blocks stay in the file, free but unwiped; a copy of every table,
+    view and macro into a fresh file leaves all of that behind."""
+    fresh = path.with_name(path.name + ".afresh")
+    fresh.unlink(missing_ok=True)
+    con = duckdb.connect()
+    try:
+        con.execute("SET enable_progress_bar = false")  # the run reports its own progress
+        con.execute(f"ATTACH '{_sql_path(path)}' AS written (READ_ONLY)")
+        con.execute(f"ATTACH '{_sql_path(fresh)}' AS afresh")
+        con.execute("COPY FROM DATABASE written TO afresh")
+        con.execute("DETACH afresh")
+        con.execute("DETACH written")
+    except BaseException:
+        con.close()
+        fresh.unlink(missing_ok=True)
+        raise
+    con.close()
+    os.replace(fresh, path)
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
 def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(path), read_only=read_only)
     con.execute("SET preserve_insertion_order = false")

@@ -28,11 +28,22 @@ SERVED_CATALOG = "served_run"
 RECORD_ID_COLUMNS = ("record_id", "unique_id", "record_id_l", "record_id_r")
 
 
+# A source's rows as read from its file (ingest): keyed by their row number there.
+RAW_PREFIX = "raw_"
+
+
 def erased_rows(table: str, columns: Mapping[str, str]) -> str | None:
     """A SQL condition true for the rows of `table` (column -> type) that belong to an
-    erased person, given tables `_erased` (entity_id) and `_erased_records` (record_id);
-    None when the table holds nothing keyed by person or record."""
+    erased person, given tables `_erased` (entity_id) and `_erased_records` (record_id,
+    source, row_number); None when the table holds nothing keyed by person or record."""
     parts: list[str] = []
+    if table.startswith(RAW_PREFIX) and "row_number" in columns:
+        # The rows as the source gave them: the person's name and details as read.
+        source = table.removeprefix(RAW_PREFIX).replace("'", "''")
+        parts.append(
+            "row_number IN (SELECT row_number FROM _erased_records "
+            f"WHERE source = '{source}')"
+        )
     if table == "matches":
         parts.append(
             "subject_record_id IN (SELECT record_id FROM _erased_records) OR "
@@ -79,8 +90,9 @@ def served_connection(path: Path, erased: Iterable[str]) -> duckdb.DuckDBPyConne
             "CREATE TABLE _erased AS SELECT unnest(?::VARCHAR[]) AS entity_id", [ids]
         )
         con.execute(
-            "CREATE TABLE _erased_records AS SELECT record_id FROM "
-            f"{run}.record_entities WHERE entity_id IN (SELECT entity_id FROM _erased)"
+            "CREATE TABLE _erased_records AS SELECT record_id, source, row_number "
+            f"FROM {run}.records WHERE record_id IN (SELECT record_id FROM "
+            f"{run}.record_entities WHERE entity_id IN (SELECT entity_id FROM _erased))"
         )
         columns: dict[str, dict[str, str]] = {}
         for table, column, kind in con.execute(
