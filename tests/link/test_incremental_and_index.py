@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
+from link_stores import inputs, partition
 
 from joinedup.config import LinkConfig
 from joinedup.hub import Hub
@@ -32,25 +32,6 @@ def test_components_name_each_cluster_by_its_smallest_record() -> None:
     assert _components(["x"], []) == {"x": "x"}
 
 
-def _inputs(hub: Hub, path: Path) -> duckdb.DuckDBPyConnection:
-    """A fresh database holding the demo run's records and resolved addresses."""
-    served = hub.connect()
-    con = duckdb.connect(str(path))
-    for table in ("records", "address_matches"):
-        con.register("_copy", served.execute(f"SELECT * FROM {table}").to_arrow_table())
-        con.execute(f"CREATE TABLE {table} AS SELECT * FROM _copy")
-        con.unregister("_copy")
-    served.close()
-    return con
-
-
-def _partition(con: duckdb.DuckDBPyConnection) -> set[tuple[str, ...]]:
-    rows = con.execute(
-        "SELECT list(record_id ORDER BY record_id) FROM person_clusters GROUP BY entity_id"
-    ).fetchall()
-    return {tuple(r[0]) for r in rows}
-
-
 @pytest.fixture(scope="module")
 def incremental_run(demo_hub_config, tmp_path_factory):  # type: ignore[no-untyped-def]
     """A full link of the demo, then an incremental run after a small delta: one record's
@@ -59,7 +40,7 @@ def incremental_run(demo_hub_config, tmp_path_factory):  # type: ignore[no-untyp
     hub = Hub.open(demo_hub_config.config_path)
     folder = tmp_path_factory.mktemp("incremental")
     previous = folder / "previous.duckdb"
-    first = _inputs(hub, previous)
+    first = inputs(hub, previous)
     link_people(first, LinkConfig(), run_id="r1")
     build_entity_tables(first, AS_OF)
     build_golden_records(first)
@@ -71,7 +52,7 @@ def incremental_run(demo_hub_config, tmp_path_factory):  # type: ignore[no-untyp
         "      FROM person_clusters)"
     ).fetchone()
     first.close()
-    con = _inputs(hub, folder / "current.duckdb")
+    con = inputs(hub, folder / "current.duckdb")
     con.execute(
         "UPDATE records SET email = 'changed@example.org' WHERE record_id = "
         "(SELECT max(record_id) FROM records WHERE email IS NULL)"
@@ -113,7 +94,7 @@ def test_incremental_run_scores_only_the_delta(incremental_run) -> None:  # type
 
 def test_incremental_clusters_equal_clustering_every_link(incremental_run) -> None:  # type: ignore[no-untyped-def]
     con, *_ = incremental_run
-    incremental = _partition(con)
+    incremental = partition(con)
     threshold = LinkConfig().threshold_probability
     con.execute("CREATE TABLE _saved_clusters AS SELECT * FROM person_clusters")
     con.execute("CREATE TABLE _saved_conflicts AS SELECT * FROM person_cluster_conflicts")
@@ -122,7 +103,7 @@ def test_incremental_clusters_equal_clustering_every_link(incremental_run) -> No
         split_conflicting_clusters(con, threshold)
         con.execute("ALTER TABLE person_clusters ADD COLUMN entity_id VARCHAR")
         con.execute("UPDATE person_clusters SET entity_id = cluster_id")
-        assert _partition(con) == incremental
+        assert partition(con) == incremental
         conflicts = "SELECT record_id_l, record_id_r, reason FROM "
         assert set(con.execute(conflicts + "person_cluster_conflicts").fetchall()) == set(
             con.execute(conflicts + "_saved_conflicts").fetchall()
@@ -169,7 +150,7 @@ def test_per_person_tables_copied_for_kept_people_equal_rebuilding_them(incremen
 
 
 def test_scoring_sql_scores_pairs_as_the_full_run_did(demo_hub_config, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    con = _inputs(Hub.open(demo_hub_config.config_path), tmp_path / "full.duckdb")
+    con = inputs(Hub.open(demo_hub_config.config_path), tmp_path / "full.duckdb")
     link_people(con, LinkConfig(), run_id="r1")
     model_json = con.execute("SELECT model_json FROM link_model").fetchone()[0]
     sql = scoring.keep_scoring_sql(con, model_json)
@@ -201,7 +182,7 @@ def test_incremental_run_applies_reviewers_answers(demo_hub_config, tmp_path) ->
     run, and an unlinked pair answered "same person" is joined; nothing else changes."""
     hub = Hub.open(demo_hub_config.config_path)
     previous = tmp_path / "previous.duckdb"
-    first = _inputs(hub, previous)
+    first = inputs(hub, previous)
     link_people(first, LinkConfig(), run_id="r1")
     parted = first.execute(
         "SELECT record_id_l, record_id_r FROM person_links l JOIN person_clusters a "
@@ -220,7 +201,7 @@ def test_incremental_run_applies_reviewers_answers(demo_hub_config, tmp_path) ->
         columns=["record_id_l", "record_id_r", "decision"],
     )
     review = LinkReview(labels=labels)
-    con = _inputs(hub, tmp_path / "current.duckdb")
+    con = inputs(hub, tmp_path / "current.duckdb")
     summary = link_people_incremental(
         con, LinkConfig(), previous_store=previous, run_id="r2", review=review
     )
@@ -277,7 +258,7 @@ def test_a_store_a_fifth_holes_is_linked_afresh(demo_hub_config, tmp_path) -> No
 
     hub = Hub.open(demo_hub_config.config_path)
     previous = tmp_path / "previous.duckdb"
-    con = _inputs(hub, previous)
+    con = inputs(hub, previous)
     link_people(con, LinkConfig(), run_id="r1")
     # Most scored pairs and id events deleted, as incremental runs delete rows: kept as
     # holes. (Nothing here reads what is left: no record changes.)

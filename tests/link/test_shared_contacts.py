@@ -4,9 +4,8 @@ incremental runs alike."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
+from link_stores import inputs, partition
 
 from joinedup.config import LinkConfig
 from joinedup.hub import Hub
@@ -16,18 +15,6 @@ from joinedup.link.people import link_people
 
 TEAM_INBOX = "duty.team@example.gov.uk"
 CARE_HOME_PHONE = "01632960555"
-
-
-def _inputs(hub: Hub, path: Path) -> duckdb.DuckDBPyConnection:
-    """A fresh database holding the demo run's records and resolved addresses."""
-    served = hub.connect()
-    con = duckdb.connect(str(path))
-    for table in ("records", "address_matches"):
-        con.register("_copy", served.execute(f"SELECT * FROM {table}").to_arrow_table())
-        con.execute(f"CREATE TABLE {table} AS SELECT * FROM _copy")
-        con.unregister("_copy")
-    served.close()
-    return con
 
 
 def _give(con: duckdb.DuckDBPyConnection, column: str, value: str, first_names: int) -> list:
@@ -50,18 +37,11 @@ def _give(con: duckdb.DuckDBPyConnection, column: str, value: str, first_names: 
     return ids
 
 
-def _partition(con: duckdb.DuckDBPyConnection) -> set[tuple[str, ...]]:
-    rows = con.execute(
-        "SELECT list(record_id ORDER BY record_id) FROM person_clusters GROUP BY entity_id"
-    ).fetchall()
-    return {tuple(r[0]) for r in rows}
-
-
 def test_a_team_inbox_given_for_many_people_links_nobody(demo_hub_config, tmp_path) -> None:  # type: ignore[no-untyped-def]
     hub = Hub.open(demo_hub_config.config_path)
-    plain = _inputs(hub, tmp_path / "plain.duckdb")
+    plain = inputs(hub, tmp_path / "plain.duckdb")
     link_people(plain, LinkConfig(), run_id="r1")
-    shared = _inputs(hub, tmp_path / "shared.duckdb")
+    shared = inputs(hub, tmp_path / "shared.duckdb")
     given = _give(shared, "email", TEAM_INBOX, 12)
     link_people(shared, LinkConfig(), run_id="r1")
 
@@ -71,10 +51,10 @@ def test_a_team_inbox_given_for_many_people_links_nobody(demo_hub_config, tmp_pa
     ).fetchall()
     assert emails == [(None,)]
     # The inbox was given only to records without an email: left out, it changes nothing.
-    assert _partition(shared) == _partition(plain)
+    assert partition(shared) == partition(plain)
 
     # Given for fewer first names than the setting asks, it is an email like any other.
-    few = _inputs(hub, tmp_path / "few.duckdb")
+    few = inputs(hub, tmp_path / "few.duckdb")
     _give(few, "email", TEAM_INBOX, 12)
     link_people(few, LinkConfig(shared_contact_first_names=13), run_id="r1")
     assert few.execute(f"SELECT count(*) FROM {SHARED_CONTACTS}").fetchone() == (0,)
@@ -93,7 +73,7 @@ def test_a_phone_becoming_shared_is_left_out_of_every_record_incrementally(
     records it did not otherwise change, as preparing every record would."""
     hub = Hub.open(demo_hub_config.config_path)
     previous = tmp_path / "previous.duckdb"
-    first = _inputs(hub, previous)
+    first = inputs(hub, previous)
     nine = _give(first, "phone", CARE_HOME_PHONE, 9)
     link_people(first, LinkConfig(), run_id="r1")
     assert first.execute(
@@ -101,7 +81,7 @@ def test_a_phone_becoming_shared_is_left_out_of_every_record_incrementally(
     ).fetchone() == (9,)
     first.close()
 
-    con = _inputs(hub, tmp_path / "current.duckdb")
+    con = inputs(hub, tmp_path / "current.duckdb")
     ten = _give(con, "phone", CARE_HOME_PHONE, 10)
     assert set(nine) < set(ten)
     summary = link_people_incremental(con, LinkConfig(), previous_store=previous, run_id="r2")
@@ -120,7 +100,7 @@ def test_a_phone_becoming_shared_is_left_out_of_every_record_incrementally(
     con.close()
 
     # And back: the next extract holds it for nine again, so the nine get it back.
-    again = _inputs(hub, tmp_path / "again.duckdb")
+    again = inputs(hub, tmp_path / "again.duckdb")
     _give(again, "phone", CARE_HOME_PHONE, 9)
     summary = link_people_incremental(
         again, LinkConfig(), previous_store=tmp_path / "current.duckdb", run_id="r3"
