@@ -813,11 +813,18 @@ def people_lookup(
     config: Path = ConfigOption,
     first_name: str | None = typer.Option(None, "--first-name"),
     surname: str | None = typer.Option(None, "--surname"),
-    date_of_birth: str | None = typer.Option(None, "--dob", help="YYYY-MM-DD"),
+    date_of_birth: str | None = typer.Option(
+        None, "--dob", help="day first (17/05/1980) or YYYY-MM-DD"
+    ),
     postcode: str | None = typer.Option(None, "--postcode"),
+    email: str | None = typer.Option(None, "--email"),
+    phone: str | None = typer.Option(None, "--phone"),
+    nhs_number: str | None = typer.Option(None, "--nhs-number"),
+    ni_number: str | None = typer.Option(None, "--ni-number"),
     limit: int = typer.Option(5, "--limit", min=1, max=50),
 ) -> None:
-    """Candidate entities for a person's details, best first, with scores and reasons."""
+    """Candidate entities for a person's details, best first, with scores and reasons.
+    Details may be typed as people write them (a phone with +44, a spaced NI number)."""
     hub = _open_hub(config)
     if not hub.has_run():
         _fail("the hub has no completed run yet: run `joinedup run` first")
@@ -827,6 +834,10 @@ def people_lookup(
         surname=surname,
         date_of_birth=date_of_birth,
         postcode=postcode,
+        email=email,
+        phone=phone,
+        nhs_number=nhs_number,
+        ni_number=ni_number,
     )
     if not found:
         console.print("no candidates (give a surname, date of birth or postcode to search on)")

@@ -305,6 +305,20 @@ def test_people_lookup_command_prints_candidates(demo_hub_config) -> None:
     found = json.loads(result.stdout[result.stdout.index("[") :])
     assert 1 <= len(found) <= 3
     assert {"entity_id", "match_probability", "reasons"} <= set(found[0])
+    # An NHS number typed with spaces finds its holder first.
+    con = hub.connect()
+    nhs, entity = con.execute(
+        "SELECT i.nhs_number, c.entity_id FROM link_input i JOIN person_clusters c "
+        "ON c.record_id = i.unique_id WHERE i.nhs_number IS NOT NULL ORDER BY i.unique_id LIMIT 1"
+    ).fetchone()
+    con.close()
+    spaced = f"{nhs[:3]} {nhs[3:6]} {nhs[6:]}"
+    result = CliRunner().invoke(
+        app,
+        ["people", "lookup", "--config", str(demo_hub_config.config_path), "--nhs-number", spaced],
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout[result.stdout.index("[") :])[0]["entity_id"] == entity
 
 
 def test_link_reasons_add_up_to_the_match_weight(demo_hub_config) -> None:
