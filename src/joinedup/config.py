@@ -192,6 +192,8 @@ class LinkConfig(_Strict):
 
     threshold_probability: float = Field(default=0.95, gt=0, lt=1)
     max_pairs_for_u: float = 2e6
+    # A family shares a phone or an email among a handful of first names; ten or more is an
+    # organisation's or a placeholder (and would pair at least 45 records with one another).
     shared_contact_first_names: int = Field(
         default=10,
         ge=2,

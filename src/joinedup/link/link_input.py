@@ -60,10 +60,6 @@ _CONTACTS: dict[str, Callable[[str], str]] = {
     "email": lambda column: f"lower({column})",
     "phone": lambda column: column,
 }
-# A family shares a phone or an email among a handful of first names; ten or more is an
-# organisation's or a placeholder (and would pair at least 45 records with one another).
-SHARED_CONTACT_FIRST_NAMES = 10
-
 
 _NONE_SHARED = "(SELECT NULL::VARCHAR AS field, NULL::VARCHAR AS value WHERE false)"
 
@@ -129,9 +125,7 @@ def prepare_sql(
     """
 
 
-def prepare_all(
-    con: duckdb.DuckDBPyConnection, shared_first_names: int = SHARED_CONTACT_FIRST_NAMES
-) -> None:
+def prepare_all(con: duckdb.DuckDBPyConnection, shared_first_names: int) -> None:
     """`link_input` for every record, and the contact values it leaves out as shared."""
     con.execute(
         f"CREATE OR REPLACE TABLE {SHARED_CONTACTS} AS {_shared_contacts_sql(shared_first_names)}"
@@ -139,9 +133,7 @@ def prepare_all(
     con.execute("CREATE OR REPLACE TABLE link_input AS " + prepare_sql())
 
 
-def prepare_changes(
-    con: duckdb.DuckDBPyConnection, shared_first_names: int = SHARED_CONTACT_FIRST_NAMES
-) -> bool:
+def prepare_changes(con: duckdb.DuckDBPyConnection, shared_first_names: int) -> bool:
     """Edit the carried `link_input` into this run's, preparing only the records that are
     new or changed (record or address match); returns False, touching nothing, when every
     record must be prepared (nothing carried, other columns, or a source's `listed_once`
