@@ -126,3 +126,29 @@ def test_review_pages_need_sign_in(demo_hub: Hub) -> None:
     client = TestClient(create_app(demo_hub), follow_redirects=False)
     assert client.get("/review").status_code == 303
     assert client.get("/review/0123456789abcdef").status_code == 303
+
+
+def test_a_shared_email_is_shown_as_not_used() -> None:
+    """Two records with one team inbox agree on it, but the run did not use it: the pair
+    page says so rather than leave the reviewer to wonder why it is not in the evidence."""
+    import duckdb
+
+    from joinedup.web.routers.review import _side_by_side
+
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE records AS SELECT * FROM (VALUES "
+        "('a:1', 'a', '1', 'Ann', 'Lee', 'Duty.Team@example.gov.uk', '07700900001'), "
+        "('b:2', 'b', '2', 'Bob', 'Lee', 'duty.team@example.gov.uk', '07700900001')) "
+        "t(record_id, source, record_key, first_name, surname, email, phone)"
+    )
+    con.execute(
+        "CREATE TABLE link_shared_contacts AS "
+        "SELECT 'email' AS field, 'duty.team@example.gov.uk' AS value"
+    )
+    _, rows = _side_by_side(con, "a:1", "b:2", {"email", "phone"})
+    agree = {label: text for label, _, _, text in rows}
+    assert agree == {
+        "Email": "Same, but given for many people: not used as evidence",
+        "Phone": "Same",
+    }

@@ -18,6 +18,7 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from joinedup.link.explain import explain_links
+from joinedup.link.link_input import SHARED_CONTACTS
 from joinedup.link.models import list_models, model_for_run
 from joinedup.link.review import (
     LabelError,
@@ -124,6 +125,7 @@ def _side_by_side(con: Any, left: str, right: str, fields: set[str]) -> tuple[li
         raise HTTPException(status_code=404)
     a, b = found[left], found[right]
     heads = [(a["source"], a["record_key"]), (b["source"], b["record_key"])]
+    shared = _shared_contacts(con)
     rows = []
     for label, column, field in COMPARED:
         if field not in fields:
@@ -132,8 +134,21 @@ def _side_by_side(con: Any, left: str, right: str, fields: set[str]) -> tuple[li
         if not one and not two:
             continue
         agree = "–" if not one or not two else ("Same" if one.lower() == two.lower() else "Differs")
+        if agree == "Same" and (column, one.lower()) in shared:
+            agree = "Same, but given for many people: not used as evidence"
         rows.append((label, one or "–", two or "–", agree))
     return heads, rows
+
+
+def _shared_contacts(con: Any) -> set[tuple[str, str]]:
+    """(field, value) of the emails and phones the run left out of linking as shared (none
+    in a run from before it kept them)."""
+    if not con.execute(
+        "SELECT 1 FROM duckdb_tables() WHERE table_name = ?", [SHARED_CONTACTS]
+    ).fetchone():
+        return set()
+    rows = con.execute(f"SELECT field, lower(value) FROM {SHARED_CONTACTS}").fetchall()
+    return {(field, value) for field, value in rows}
 
 
 def _pair_page(
