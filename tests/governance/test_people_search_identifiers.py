@@ -4,8 +4,11 @@ as people write them; a partner searches only by what an agreement shares with t
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
-from .governed import Governed, governed_hub
+from joinedup.store.agreements import Agreement, AgreementShare
+
+from .governed import AGREEMENT, SHARED_SOURCE, Governed, governed_hub
 
 
 @pytest.fixture(scope="module")
@@ -50,3 +53,26 @@ def test_a_partner_cannot_search_by_an_identifier_no_agreement_shares(
     )
     assert refused.status_code == 403
     assert "nhs_number" in refused.text and "9434765919" not in refused.text
+
+
+def test_a_partner_searches_by_an_identifier_an_agreement_shares(governed: Governed) -> None:
+    con = governed.hub.connect()
+    surname, phone = con.execute(
+        "SELECT i.surname, i.phone FROM link_input i WHERE i.source_dataset = ? "
+        "AND i.phone IS NOT NULL AND i.surname IS NOT NULL ORDER BY i.unique_id LIMIT 1",
+        [SHARED_SOURCE],
+    ).fetchone()
+    con.close()
+    body = {"surname": surname, "phone": f"{phone[:5]} {phone[5:]}"}
+    assert _search(governed, "partner", body, "safeguarding").status_code == 403
+    with governed.hub.store.session() as db, db.begin():
+        agreement = db.scalars(select(Agreement).where(Agreement.name == AGREEMENT)).one()
+        db.add(AgreementShare(agreement_id=agreement.id, source=SHARED_SOURCE, field="phone"))
+    try:
+        found = _search(governed, "partner", body, "safeguarding")
+        assert found.status_code == 200, found.text
+        assert found.json()["items"]
+    finally:
+        with governed.hub.store.session() as db, db.begin():
+            for share in db.scalars(select(AgreementShare).where(AgreementShare.field == "phone")):
+                db.delete(share)
