@@ -672,7 +672,7 @@ class Hub:
     def _export(self, sql: str, out: Path) -> int:
         con = self.connect()
         try:
-            con.execute(f"COPY ({sql}) TO '{_sql_path(out)}' (HEADER, DELIMITER ',')")
+            con.execute(f"COPY ({sql}) TO '{analytical.sql_path(out)}' (HEADER, DELIMITER ',')")
             return int(con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0])  # type: ignore[index]
         finally:
             con.close()
@@ -718,9 +718,6 @@ def _plain_date(value: object) -> date | None:
         return None
     return value if isinstance(value, date) else None
 
-
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")
 
 
 def _safe_message(exc: BaseException) -> str:

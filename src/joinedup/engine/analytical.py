@@ -77,8 +77,8 @@ def write_afresh(path: Path) -> None:
     con = duckdb.connect()
     try:
         con.execute("SET enable_progress_bar = false")  # the run reports its own progress
-        con.execute(f"ATTACH '{_sql_path(path)}' AS written (READ_ONLY)")
-        con.execute(f"ATTACH '{_sql_path(fresh)}' AS afresh")
+        con.execute(f"ATTACH '{sql_path(path)}' AS written (READ_ONLY)")
+        con.execute(f"ATTACH '{sql_path(fresh)}' AS afresh")
         con.execute("COPY FROM DATABASE written TO afresh")
         con.execute("DETACH afresh")
         con.execute("DETACH written")
@@ -90,7 +90,8 @@ def write_afresh(path: Path) -> None:
     os.replace(fresh, path)
 
 
-def _sql_path(path: Path) -> str:
+def sql_path(path: Path | str) -> str:
+    """A file path as the inside of a SQL string literal (quotes doubled)."""
     return str(path).replace("'", "''")
 
 

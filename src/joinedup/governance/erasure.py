@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from joinedup.engine import analytical
+from joinedup.ingest.pipeline import table_name
 
 SERVED_CATALOG = "served_run"
 # Columns holding a record's id: its own, as prepared for linking, and either end of a
@@ -28,8 +29,8 @@ SERVED_CATALOG = "served_run"
 RECORD_ID_COLUMNS = ("record_id", "unique_id", "record_id_l", "record_id_r")
 
 
-# A source's rows as read from its file (ingest): keyed by their row number there.
-RAW_PREFIX = "raw_"
+# A source's rows as read from its file (ingest's `raw_<source>`), keyed by row number.
+RAW_PREFIX = table_name("raw", "")
 
 
 def erased_rows(table: str, columns: Mapping[str, str]) -> str | None:
@@ -83,7 +84,7 @@ def served_connection(path: Path, erased: Iterable[str]) -> duckdb.DuckDBPyConne
     con = duckdb.connect()
     try:
         con.execute("SET preserve_insertion_order = false")
-        literal = str(path).replace("'", "''")
+        literal = analytical.sql_path(path)
         con.execute(f"ATTACH '{literal}' AS {SERVED_CATALOG} (READ_ONLY)")
         run = f"{SERVED_CATALOG}.main"
         con.execute(

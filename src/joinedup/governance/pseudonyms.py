@@ -27,6 +27,7 @@ from pathlib import Path
 import duckdb
 from sqlalchemy.orm import Session
 
+from joinedup.engine.analytical import sql_path
 from joinedup.governance.policy import Actor, PermissionDenied, authorise
 
 KEY_ENV = "JOINEDUP_PSEUDONYM_KEY_FILE"
@@ -179,7 +180,7 @@ def pseudonymise_csv(path: Path, key: bytes) -> list[str]:
     columns replaced. Set-based: one DuckDB statement for the whole file."""
     con = duckdb.connect()
     try:
-        literal = str(path).replace("'", "''")
+        literal = sql_path(path)
         con.execute(
             f"CREATE TABLE export AS SELECT * FROM read_csv('{literal}', all_varchar = true, "
             "header = true)"

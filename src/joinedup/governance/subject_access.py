@@ -23,7 +23,9 @@ from pathlib import Path
 import duckdb
 
 from joinedup.config import HubConfig
+from joinedup.engine.analytical import sql_path
 from joinedup.governance.audit import record_event
+from joinedup.ingest.pipeline import table_name
 from joinedup.store.db import OperationalStore
 
 
@@ -91,17 +93,17 @@ def write_pack(
         raise SubjectAccessError(f"the hub holds no records for entity {entity_id}")
     counts: dict[str, int] = {}
     for source, row_numbers in held:
-        raw = f"raw_{source}"
+        raw = table_name("raw", source)
         con.execute(
             f'COPY (SELECT * EXCLUDE (row_number) FROM "{raw}" '
             f"WHERE row_number IN (SELECT unnest($rows)) ORDER BY row_number) "
-            f"TO '{_sql_path(out / f'{source}.csv')}' (HEADER)",
+            f"TO '{sql_path(out / f'{source}.csv')}' (HEADER)",
             {"rows": row_numbers},
         )
         counts[source] = len(row_numbers)
     con.execute(
         "COPY (SELECT field, value, source FROM golden_records WHERE entity_id = $id "
-        f"ORDER BY field) TO '{_sql_path(out / 'golden_record.csv')}' (HEADER)",
+        f"ORDER BY field) TO '{sql_path(out / 'golden_record.csv')}' (HEADER)",
         {"id": entity_id},
     )
     (out / "README.md").write_text(_readme(config, counts, as_of), encoding="utf-8")
@@ -145,6 +147,3 @@ def _readme(config: HubConfig, counts: dict[str, int], as_of: date) -> str:
     ]
     return "\n".join(lines)
 
-
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")

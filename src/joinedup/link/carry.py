@@ -30,6 +30,8 @@ from pathlib import Path
 
 import duckdb
 
+from joinedup.engine.analytical import sql_path
+
 # The per-record and per-person tables an incremental link edits in place.
 CARRIED = (
     "link_input",
@@ -80,7 +82,7 @@ def start_from(
 
 def copy_from(con: duckdb.DuckDBPyConnection, previous: Path) -> list[str]:
     """Carry the tables by copying them from the `previous` store (attached briefly)."""
-    path = str(previous).replace("'", "''")
+    path = sql_path(previous)
     defer_compaction(con)
     con.execute(f"ATTACH '{path}' AS _carry_from (READ_ONLY)")
     try:

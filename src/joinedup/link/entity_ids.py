@@ -23,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 
+from joinedup.engine.analytical import sql_path
 from joinedup.link import carry
 
 _HISTORY_COLUMNS = (
@@ -64,7 +65,7 @@ def assign_stable_ids(
         con.execute(f"CREATE OR REPLACE TABLE entity_id_history ({_HISTORY_COLUMNS})")
     needs_store = previous_clusters is None or not carried  # else it has all it needs
     if needs_store and previous_store is not None and Path(previous_store).exists():
-        con.execute(f"ATTACH '{_sql_path(previous_store)}' AS _prev (READ_ONLY)")
+        con.execute(f"ATTACH '{sql_path(previous_store)}' AS _prev (READ_ONLY)")
         try:
             tables = carry.tables_in(con, "_prev")
             if "person_clusters" in tables and previous_clusters is None:
@@ -198,9 +199,6 @@ def id_history(con: duckdb.DuckDBPyConnection, entity_id: str) -> list[dict[str,
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
-
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")
 
 
 def _sql_text(text: str) -> str:

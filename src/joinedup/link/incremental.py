@@ -28,6 +28,7 @@ import duckdb
 import pyarrow as pa
 
 from joinedup.config import LinkConfig
+from joinedup.engine.analytical import sql_path
 from joinedup.link import carry, people, scoring
 from joinedup.link.clusters import split_conflicting_clusters, write_cluster_quality
 from joinedup.link.entity_ids import assign_stable_ids
@@ -65,7 +66,7 @@ def link_people_incremental(
 
     if previous_store is None or not Path(previous_store).exists():
         return full_link("there is no earlier run to build on")
-    con.execute(f"ATTACH '{_sql_path(previous_store)}' AS _prev (READ_ONLY)")
+    con.execute(f"ATTACH '{sql_path(previous_store)}' AS _prev (READ_ONLY)")
     because = None
     if not {"link_model", "link_input", "person_links"} <= carry.tables_in(con, "_prev"):
         because = "the last run kept no model and links to build on"
@@ -390,6 +391,3 @@ def _cluster(con: duckdb.DuckDBPyConnection, threshold: float) -> None:
     )
     con.unregister("_clusters")
 
-
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")

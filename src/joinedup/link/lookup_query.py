@@ -51,7 +51,11 @@ def standardised_query(
     first_name: str | None = None,
     surname: str | None = None,
     date_of_birth: date | str | None = None,
-    **details: str | None,
+    postcode: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    nhs_number: str | None = None,
+    ni_number: str | None = None,
 ) -> dict[str, str | None]:
     """The details as `link_input` holds a record's: names cleaned and in lower case, the
     date of birth as YYYY-MM-DD, the rest as loading cleans them; missing or invalid: None."""
@@ -61,8 +65,15 @@ def standardised_query(
     for field, cleaned in zip(("first_name", "surname"), names, strict=True):
         query[field] = str(cleaned).lower() if not pd.isna(cleaned) else None
     query["dob"] = date_of_birth_text(date_of_birth)
+    given = {
+        "postcode": postcode,
+        "email": email,
+        "phone": phone,
+        "nhs_number": nhs_number,
+        "ni_number": ni_number,
+    }
     for field, cleaner in _CLEANERS.items():
-        query[field] = _one(cleaner, details.get(field))
+        query[field] = _one(cleaner, given[field])
     return query
 
 

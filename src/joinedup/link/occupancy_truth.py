@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from joinedup.engine.analytical import sql_path
 from joinedup.link.occupancy import occupants_sql
 
 
@@ -29,7 +30,7 @@ def load_truth(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> None:
         ("t_people", "people"),
         ("t_addresses", "addresses"),
     ):
-        path = str(truth_dir / f"{name}.csv").replace("'", "''")
+        path = sql_path(truth_dir / f"{name}.csv")
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {table} AS "
             f"SELECT * FROM read_csv('{path}', all_varchar = true)"

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from joinedup.engine.analytical import sql_path
 from joinedup.link import places_normalise, places_prepare
 
 # the tables prepare_gazetteer makes
@@ -84,7 +85,7 @@ def prepare_with_cache(
 
 def _copy(con: duckdb.DuckDBPyConnection, path: Path, *, into_temp: bool) -> None:
     alias = f"_jp_cache_{uuid.uuid4().hex[:8]}"
-    quoted = str(path).replace("'", "''")
+    quoted = sql_path(path)
     mode = " (READ_ONLY)" if into_temp else ""
     con.execute(f"ATTACH '{quoted}' AS {alias}{mode}")
     try:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from joinedup.engine.analytical import sql_path
 from joinedup.link import carry
 
 REDO = "_redo_entities"
@@ -44,7 +45,7 @@ def reusable(
         and carry.has(con, table)
     )
     if same and settings is not None:
-        path = str(previous_store).replace("'", "''")
+        path = sql_path(previous_store)
         con.execute(f"ATTACH '{path}' AS _settings_from (READ_ONLY)")
         try:
             same = _exists(
