@@ -773,9 +773,10 @@ def sar(
         )
     except (SubjectAccessError, RuntimeError) as exc:
         _fail(str(exc))
-    total = sum(pack.records_by_source.values())
+    total = sum(pack.rows_by_source.values())
+    aside = f" and {pack.set_aside} row(s) set aside at loading" if pack.set_aside else ""
     console.print(
-        f"wrote {total} records from {len(pack.records_by_source)} sources to {output} "
+        f"wrote {total} rows from {len(pack.rows_by_source)} sources{aside} to {output} "
         "(audited); check it for other people's details before sending"
     )
 

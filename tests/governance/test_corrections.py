@@ -109,8 +109,19 @@ def test_erasure_is_recorded_once(store: OperationalStore) -> None:
 def _run_tables() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute(
-        "CREATE TABLE records AS SELECT * FROM (VALUES ('a1', 'ct', 1), ('a2', 'ben', 1), "
-        "('b1', 'ct', 2)) t(record_id, source, row_number)"
+        "CREATE TABLE records AS SELECT * FROM (VALUES ('a1', 'ct', 'A1', 1), "
+        "('a2', 'ben', 'A2', 1), ('b1', 'ct', 'B1', 2)) "
+        "t(record_id, source, record_key, row_number)"
+    )
+    # The council tax file's rows as read: rows 3 and 4 were set aside, 3 repeating a1's key.
+    con.execute(
+        "CREATE TABLE raw_ct AS SELECT * FROM (VALUES (1, 'A1'), (2, 'B1'), (3, 'A1'), (4, NULL)) "
+        "t(row_number, account)"
+    )
+    con.execute(
+        "CREATE TABLE quarantine AS SELECT * FROM (VALUES "
+        "('ct', 3, 'duplicate record key', '{}', 'A1'), ('ct', 4, 'no key', '{}', NULL)) "
+        "t(source, row_number, reasons, raw, record_key)"
     )
     con.execute(
         "CREATE TABLE record_entities AS SELECT * FROM (VALUES ('a1', 'P1'), ('a2', 'P1'), "
@@ -159,6 +170,9 @@ def test_apply_suppressions_empties_every_derived_table() -> None:
         "P2"
     ]
     assert con.execute("SELECT list(match_key) FROM matches").fetchone()[0] == ["m3"]
+    # Their rows as read, and the row set aside under their key; not another's or a keyless one.
+    assert con.execute("SELECT list(row_number ORDER BY 1) FROM raw_ct").fetchone()[0] == [2, 4]
+    assert con.execute("SELECT list(row_number) FROM quarantine").fetchone()[0] == [4]
 
 
 @pytest.mark.usefixtures("operational_store")
@@ -254,20 +268,24 @@ def _one_entity(hub: Hub) -> list[str]:
 @pytest.mark.parametrize("incremental", [False, True], ids=["full", "incremental"])
 def test_an_erasure_holds_in_every_later_run(fresh_demo_copy, incremental: bool) -> None:  # type: ignore[no-untyped-def]
     """The source files still hold an erased person; no later run may bring them back,
-    under their old id or a new one, in any table (prepared records and links included)."""
+    under their old id or a new one, in any table (prepared records and links included),
+    nor their rows as read, nor a row of theirs the loader set aside (the demo's council
+    tax file repeats a few rows: the repeat is set aside as a duplicate key)."""
     from joinedup.engine import analytical
 
     hub = Hub.open(fresh_demo_copy.config_path)
     con = hub.connect()
     try:
-        erased, records = con.execute(
-            "SELECT entity_id, list(record_id) FROM record_entities GROUP BY entity_id "
-            "HAVING count(*) > 2 ORDER BY entity_id LIMIT 1"
+        erased, set_aside = con.execute(
+            "SELECT e.entity_id, q.row_number FROM quarantine q JOIN records r "
+            "ON r.source = q.source AND r.record_key = q.record_key "
+            "JOIN record_entities e USING (record_id) WHERE q.source = 'council_tax' "
+            "ORDER BY e.entity_id LIMIT 1"
         ).fetchone()
-    finally:
-        con.close()
-    con = hub.connect()
-    try:  # the person's rows as read from the source files
+        records = con.execute(
+            "SELECT list(record_id) FROM record_entities WHERE entity_id = ?", [erased]
+        ).fetchone()[0]
+        # The person's rows as read from the source files, the set-aside one too.
         raw_rows = con.execute(
             "SELECT source, list(row_number) FROM records WHERE record_id IN "
             "(SELECT unnest(?)) GROUP BY source",
@@ -275,6 +293,7 @@ def test_an_erasure_holds_in_every_later_run(fresh_demo_copy, incremental: bool)
         ).fetchall()
     finally:
         con.close()
+    raw_rows.append(("council_tax", [set_aside]))
     with hub.store.session() as s, s.begin():
         request_erasure(s, DORA, erased, "ER-2")
     hub.config.link.incremental = incremental
@@ -294,6 +313,10 @@ def test_an_erasure_holds_in_every_later_run(fresh_demo_copy, incremental: bool)
                 [rows],
             ).fetchone()
             assert left == (0,), source
+        assert store.execute(
+            "SELECT count(*) FROM quarantine WHERE source = 'council_tax' AND row_number = ?",
+            [set_aside],
+        ).fetchone() == (0,)
         found = {}
         for table, column in store.execute(
             "SELECT table_name, column_name FROM duckdb_columns() WHERE column_name IN "

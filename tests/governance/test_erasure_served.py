@@ -87,16 +87,30 @@ def _record_keys(hub, entity_id: str) -> set[tuple[str, str]]:  # type: ignore[n
 
 
 def test_the_served_view_hides_the_same_rows_a_later_run_deletes(governed: Governed) -> None:
-    """erased_rows is the one definition: compare the view with apply_suppressions."""
+    """erased_rows is the one definition: compare the view with apply_suppressions, for
+    the planted person and one with a council tax row set aside as a repeat of theirs."""
     hub, person = governed.hub, governed.planted
     path = analytical.current_path(hub.config.data_dir)
     assert path is not None
-    view = served_connection(path, {person.entity_id})
+    whole = analytical.connect(path, read_only=True)
+    try:
+        repeated, set_aside = whole.execute(
+            "SELECT min(e.entity_id), count(*) FROM quarantine q JOIN records r "
+            "ON r.source = q.source AND r.record_key = q.record_key "
+            "JOIN record_entities e USING (record_id)"
+        ).fetchone()
+        quarantined = whole.execute("SELECT count(*) FROM quarantine").fetchone()[0]
+    finally:
+        whole.close()
+    assert repeated is not None and set_aside >= 1
+    erased = {person.entity_id, repeated}
+    view = served_connection(path, erased)
+    assert view.execute("SELECT count(*) FROM quarantine").fetchone()[0] < quarantined
     copy = hub.config.data_dir / "copy.duckdb"
     shutil.copy(path, copy)
     deleted = analytical.connect(copy)
     try:
-        apply_suppressions(deleted, {person.entity_id})
+        apply_suppressions(deleted, erased)
         tables = [
             r[0]
             for r in deleted.execute(

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from joinedup.cli import app
 from joinedup.engine import analytical
-from joinedup.governance.subject_access import find_subject
+from joinedup.governance.subject_access import find_subject, write_pack
 from joinedup.hub import Hub
 from joinedup.store.audit import AuditEvent
 
@@ -90,3 +90,32 @@ def test_sar_refuses_plainly(
     result = runner.invoke(app, [*base, *args])
     assert result.exit_code == 2 and message in result.output
     assert not (tmp_path / "p").exists()
+
+
+def test_the_pack_holds_the_rows_set_aside_as_theirs(fresh_demo_copy, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The demo's council tax file repeats a few rows and cuts a few short; the loader sets
+    them aside, and the pack gives them beside the record's own row, with the reason."""
+    hub = Hub.open(fresh_demo_copy.config_path)
+    con = analytical.connect_current(hub.data_dir)
+    assert con is not None
+    try:
+        entity, key = con.execute(
+            "SELECT e.entity_id, q.record_key FROM quarantine q JOIN records r "
+            "ON r.source = q.source AND r.record_key = q.record_key "
+            "JOIN record_entities e USING (record_id) WHERE q.source = 'council_tax' "
+            "AND q.reasons LIKE 'duplicate record key%' ORDER BY 1 LIMIT 1"
+        ).fetchone()
+        pack = write_pack(
+            con, hub.config, entity, tmp_path / "pack", hub.store, "dpo", date(2026, 12, 7)
+        )
+    finally:
+        con.close()
+    with (tmp_path / "pack" / "council_tax.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["Account Ref"].strip() for r in rows].count(key) == 2  # the record, the repeat
+    assert pack.rows_by_source["council_tax"] == len(rows)
+    with (tmp_path / "pack" / "rows_set_aside.csv").open(encoding="utf-8") as handle:
+        set_aside = list(csv.DictReader(handle))
+    assert len(set_aside) == pack.set_aside >= 1
+    assert any(r["reasons"].startswith("duplicate record key") for r in set_aside)
+    assert "rows_set_aside.csv" in (tmp_path / "pack" / "README.md").read_text(encoding="utf-8")

@@ -31,7 +31,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from joinedup.governance.audit import record_event
-from joinedup.governance.erasure import erased_rows
+from joinedup.governance.erasure import erased_rows, write_erased
 from joinedup.governance.policy import Actor, PermissionDenied, authorise
 from joinedup.link.golden import DEFAULT_SURVIVORSHIP
 from joinedup.store.base import utcnow
@@ -266,21 +266,14 @@ def apply_suppressions(con: duckdb.DuckDBPyConnection, entity_ids: Iterable[str]
     The rows dropped are those `erasure.erased_rows` names, the same rows the served run
     hides from readers at once. Every table with an `entity_id` or `record_id` column
     loses the person's rows; matches lose any finding whose subject, evidence or other
-    people include them; the typed source tables lose the person's rows, so nothing
-    rebuilt from them brings them back.
+    people include them; the typed source tables, the rows as read and any row the loader
+    set aside under one of their record keys lose them too, so nothing rebuilt from them
+    brings them back.
     """
     ids = sorted(set(entity_ids))
     if not ids:
         return 0
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _erased AS SELECT unnest(?::VARCHAR[]) AS entity_id", [ids]
-    )
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _erased_records AS SELECT record_id, source, row_number "
-        "FROM records WHERE record_id IN (SELECT record_id FROM record_entities "
-        "WHERE entity_id IN (SELECT entity_id FROM _erased))"
-    )
-    dropped = int(con.execute("SELECT count(*) FROM _erased_records").fetchone()[0])  # type: ignore[index]
+    dropped = write_erased(con, ids, temporary=True)
     tables = [
         r[0]
         for r in con.execute(
@@ -298,8 +291,8 @@ def apply_suppressions(con: duckdb.DuckDBPyConnection, entity_ids: Iterable[str]
             con.execute(f'DELETE FROM "{table}" WHERE {condition}')  # noqa: S608
     # The records table last: the others were found through it.
     con.execute("DELETE FROM records WHERE record_id IN (SELECT record_id FROM _erased_records)")
-    con.execute("DROP TABLE _erased")
-    con.execute("DROP TABLE _erased_records")
+    for table in ("_erased", "_erased_records", "_erased_rows"):
+        con.execute(f"DROP TABLE {table}")
     return dropped
 
 

@@ -7,9 +7,10 @@ is a view that leaves out the rows of erased people (`served_connection`). The h
 `connect()` and the web's cursors both open the run through here, so the match list,
 match and person pages, the API, the people search and every export see the same thing.
 
-`erased_rows` says which rows of a table belong to an erased person. Later runs delete
-exactly those rows (corrections.apply_suppressions), so a run after an erasure and the
-served run before it show the same hub.
+`erased_rows` says which rows of a table belong to an erased person, from the tables
+`write_erased` makes. Later runs delete exactly those rows
+(corrections.apply_suppressions), so a run after an erasure and the served run before it
+show the same hub.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 import duckdb
 
 from joinedup.engine import analytical
+from joinedup.governance import person_rows
 from joinedup.ingest.pipeline import table_name
 
 SERVED_CATALOG = "served_run"
@@ -33,17 +35,51 @@ RECORD_ID_COLUMNS = ("record_id", "unique_id", "record_id_l", "record_id_r")
 RAW_PREFIX = table_name("raw", "")
 
 
+def write_erased(
+    con: duckdb.DuckDBPyConnection, entity_ids: list[str], run: str = "", *, temporary: bool
+) -> int:
+    """The tables `erased_rows` reads, for the people `entity_ids` in the run whose tables
+    `run` prefixes ("" for `con`'s own, else "catalog.schema."): `_erased` (entity_id),
+    `_erased_records` (record_id, source, row_number, record_key) and `_erased_rows`
+    (source, row_number: their rows as read, set-aside ones too, person_rows.py). Returns
+    how many records they have."""
+    kind = "TEMP TABLE" if temporary else "TABLE"
+    con.execute(
+        f"CREATE OR REPLACE {kind} _erased AS SELECT unnest(?::VARCHAR[]) AS entity_id",
+        [entity_ids],
+    )
+    con.execute(
+        f"CREATE OR REPLACE {kind} _erased_records AS "
+        f"SELECT record_id, source, row_number, record_key FROM {run}records "
+        f"WHERE record_id IN (SELECT record_id FROM {run}record_entities "
+        "WHERE entity_id IN (SELECT entity_id FROM _erased))"
+    )
+    catalog, schema = run.rstrip(".").split(".") if run else (None, "main")
+    keys = person_rows.quarantine_with_keys(con, catalog, schema)
+    con.execute(
+        f"CREATE OR REPLACE {kind} _erased_rows AS "
+        + person_rows.rows_sql(
+            "SELECT * FROM _erased_records", f"{run}quarantine" if keys else None
+        )
+    )
+    return int(con.execute("SELECT count(*) FROM _erased_records").fetchone()[0])  # type: ignore[index]
+
+
 def erased_rows(table: str, columns: Mapping[str, str]) -> str | None:
     """A SQL condition true for the rows of `table` (column -> type) that belong to an
-    erased person, given tables `_erased` (entity_id) and `_erased_records` (record_id,
-    source, row_number); None when the table holds nothing keyed by person or record."""
+    erased person, given the tables `write_erased` makes; None when the table holds
+    nothing keyed by person, record or row as read."""
     parts: list[str] = []
     if table.startswith(RAW_PREFIX) and "row_number" in columns:
         # The rows as the source gave them: the person's name and details as read.
         source = table.removeprefix(RAW_PREFIX).replace("'", "''")
         parts.append(
-            "row_number IN (SELECT row_number FROM _erased_records "
-            f"WHERE source = '{source}')"
+            f"row_number IN (SELECT row_number FROM _erased_rows WHERE source = '{source}')"
+        )
+    if table == "quarantine" and {"source", "row_number"} <= columns.keys():
+        # Rows the loader set aside under one of the person's record keys.
+        parts.append(
+            "source || ':' || row_number IN (SELECT source || ':' || row_number FROM _erased_rows)"
         )
     if table == "matches":
         parts.append(
@@ -87,14 +123,8 @@ def served_connection(path: Path, erased: Iterable[str]) -> duckdb.DuckDBPyConne
         literal = analytical.sql_path(path)
         con.execute(f"ATTACH '{literal}' AS {SERVED_CATALOG} (READ_ONLY)")
         run = f"{SERVED_CATALOG}.main"
-        con.execute(
-            "CREATE TABLE _erased AS SELECT unnest(?::VARCHAR[]) AS entity_id", [ids]
-        )
-        con.execute(
-            "CREATE TABLE _erased_records AS SELECT record_id, source, row_number "
-            f"FROM {run}.records WHERE record_id IN (SELECT record_id FROM "
-            f"{run}.record_entities WHERE entity_id IN (SELECT entity_id FROM _erased))"
-        )
+        # Tables, not temporary ones: the views read them from every cursor.
+        write_erased(con, ids, f"{run}.", temporary=False)
         columns: dict[str, dict[str, str]] = {}
         for table, column, kind in con.execute(
             "SELECT table_name, column_name, data_type FROM duckdb_columns() "

@@ -24,6 +24,7 @@ import duckdb
 
 from joinedup.config import HubConfig
 from joinedup.engine.analytical import sql_path
+from joinedup.governance import person_rows
 from joinedup.governance.audit import record_event
 from joinedup.ingest.pipeline import table_name
 from joinedup.store.db import OperationalStore
@@ -43,7 +44,8 @@ class SubjectSearch:
 class SubjectPack:
     entity_id: str
     folder: Path
-    records_by_source: dict[str, int]
+    rows_by_source: dict[str, int]  # rows as supplied, in each source's file of the pack
+    set_aside: int = 0  # rows of theirs the loader set aside (rows_set_aside.csv)
 
 
 def find_subject(
@@ -81,41 +83,73 @@ def write_pack(
     as_of: date,
 ) -> SubjectPack:
     """Write the pack for one entity into `out` (README.md, golden_record.csv, one CSV
-    per source with the rows as supplied), and audit it."""
+    per source with the rows as supplied and, when the loader set any of theirs aside,
+    rows_set_aside.csv), and audit it."""
     out.mkdir(parents=True, exist_ok=True)
+    records = (
+        "SELECT r.source, r.row_number, r.record_key FROM records r "
+        "JOIN record_entities e USING (record_id) WHERE e.entity_id = $id"
+    )
+    # Their records' rows, and any row the loader set aside under one of their keys.
+    quarantine = "quarantine" if person_rows.quarantine_with_keys(con) else None
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _subject_rows AS "
+        + person_rows.rows_sql(records, quarantine),
+        {"id": entity_id},
+    )
     held = con.execute(
-        "SELECT r.source, list(r.row_number ORDER BY r.row_number) FROM records r "
-        "JOIN record_entities e USING (record_id) WHERE e.entity_id = ? GROUP BY r.source "
-        "ORDER BY r.source",
-        [entity_id],
+        "SELECT source, list(row_number ORDER BY row_number) FROM _subject_rows "
+        "GROUP BY source ORDER BY source"
     ).fetchall()
     if not held:
         raise SubjectAccessError(f"the hub holds no records for entity {entity_id}")
     counts: dict[str, int] = {}
     for source, row_numbers in held:
         raw = table_name("raw", source)
-        con.execute(
+        written = con.execute(
             f'COPY (SELECT * EXCLUDE (row_number) FROM "{raw}" '
             f"WHERE row_number IN (SELECT unnest($rows)) ORDER BY row_number) "
             f"TO '{sql_path(out / f'{source}.csv')}' (HEADER)",
             {"rows": row_numbers},
-        )
-        counts[source] = len(row_numbers)
+        ).fetchone()
+        counts[source] = int(written[0]) if written else 0
+    set_aside = 0
+    if quarantine is not None:
+        # A row cut short is not among the rows as read: it is given as the loader kept it.
+        set_aside = _write_set_aside(con, out / SET_ASIDE_FILE)
+    con.execute("DROP TABLE _subject_rows")
     con.execute(
         "COPY (SELECT field, value, source FROM golden_records WHERE entity_id = $id "
         f"ORDER BY field) TO '{sql_path(out / 'golden_record.csv')}' (HEADER)",
         {"id": entity_id},
     )
-    (out / "README.md").write_text(_readme(config, counts, as_of), encoding="utf-8")
+    (out / "README.md").write_text(_readme(config, counts, set_aside, as_of), encoding="utf-8")
     with store.session() as session, session.begin():
         record_event(
             session, actor, "subject_access.export", f"entity:{entity_id}", "subject_access",
-            "allowed", detail=f"{sum(counts.values())} records from {len(counts)} sources",
+            "allowed", detail=f"{sum(counts.values())} rows from {len(counts)} sources, "
+            f"{set_aside} set aside",
         )  # fmt: skip
-    return SubjectPack(entity_id, out, counts)
+    return SubjectPack(entity_id, out, counts, set_aside)
 
 
-def _readme(config: HubConfig, counts: dict[str, int], as_of: date) -> str:
+SET_ASIDE_FILE = "rows_set_aside.csv"
+
+
+def _write_set_aside(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+    """The person's rows the loader set aside, each with its reasons and the row as it was
+    read (`_subject_rows` names them); no file when there are none."""
+    query = (
+        "SELECT q.source, q.row_number, q.reasons, q.raw AS row_as_read FROM quarantine q "
+        "JOIN _subject_rows USING (source, row_number) ORDER BY 1, 2"
+    )
+    n = int(con.execute(f"SELECT count(*) FROM ({query})").fetchone()[0])  # type: ignore[index]
+    if n:
+        con.execute(f"COPY ({query}) TO '{sql_path(path)}' (HEADER)")
+    return n
+
+
+def _readme(config: HubConfig, counts: dict[str, int], set_aside: int, as_of: date) -> str:
     lines = [
         f"# Your information held by {config.hub.organisation}",
         "",
@@ -133,10 +167,21 @@ def _readme(config: HubConfig, counts: dict[str, int], as_of: date) -> str:
             f"## {source_name.replace('_', ' ').capitalize()} (`{source_name}.csv`)",
             "",
             *([source.description, ""] if source.description else []),
-            f"- Records about you: {count}",
+            f"- Rows about you: {count}",
             f"- Kept by: {source.owner}",
             f"- Why we hold it (lawful basis): {source.lawful_basis or 'not recorded'}",
             f"- How long we keep it: {source.retention or 'not recorded'}",
+            "",
+        ]
+    if set_aside:
+        lines += [
+            f"## Rows we could not take in (`{SET_ASIDE_FILE}`)",
+            "",
+            f"- Rows about you: {set_aside}",
+            "",
+            "A service sent us these rows about you, but we could not take them in as they",
+            "were (for example a row sent twice, or one cut short). We keep them, with the",
+            "reason, so that the service can check and correct them.",
             "",
         ]
     lines += [
@@ -146,4 +191,3 @@ def _readme(config: HubConfig, counts: dict[str, int], as_of: date) -> str:
         "",
     ]
     return "\n".join(lines)
-

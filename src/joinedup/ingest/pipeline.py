@@ -19,7 +19,7 @@ import pandas as pd
 from joinedup.config import ColumnMapping, HubConfig, SourceConfig
 from joinedup.fields import ADDRESS_LINE_FIELDS, CANONICAL_FIELDS
 from joinedup.ingest.columns import standardise_column
-from joinedup.ingest.readers import read_source
+from joinedup.ingest.readers import BadRow, ReadResult, read_source
 from joinedup.standardise.addresses import join_address_lines
 
 # Columns every person record has in the `records` table, whatever its source mapped.
@@ -179,7 +179,10 @@ def ingest_source(
     add_reason(duplicate, "duplicate record key (an earlier row has the same key)")
 
     kept = quarantine_reasons.isna()
-    quarantined = _quarantine_frame(source.name, frame, row_numbers, quarantine_reasons, read)
+    key_column = _key_column(source, resolved)
+    quarantined = _quarantine_frame(
+        source.name, frame, row_numbers, quarantine_reasons, read, key, key_column
+    )
     kept_records = records[kept].reset_index(drop=True)
     key_values = (
         kept_records.pop("record_key")
@@ -214,9 +217,37 @@ def ingest_source(
     )
 
 
+def _key_column(source: SourceConfig, resolved: dict[str, str]) -> str | None:
+    """The file's column holding the record key (`resolved`: configured name -> file's)."""
+    return next((resolved[m.column] for m in source.columns if m.field == source.key), None)
+
+
+def _bad_row_key(row: BadRow, header: list[str], key_column: str | None) -> str | None:
+    """The record key of a row that could not be read, when its cells still hold it (a row
+    cut short keeps its first cells)."""
+    if key_column is None:
+        return None
+    if isinstance(row.raw, dict):
+        value = row.raw.get(key_column)
+    elif key_column in header and header.index(key_column) < len(row.raw):
+        value = row.raw[header.index(key_column)]
+    else:
+        return None
+    value = str(value).strip() if value is not None else ""
+    return value or None
+
+
 def _quarantine_frame(
-    source: str, frame: pd.DataFrame, row_numbers: pd.Series, reasons: pd.Series, read
+    source: str,
+    frame: pd.DataFrame,
+    row_numbers: pd.Series,
+    reasons: pd.Series,
+    read: ReadResult,
+    key: pd.Series,
+    key_column: str | None,
 ) -> pd.DataFrame:
+    """The rows set aside, each with its reasons, the row as read and its record key (when
+    it has one: erasure and subject access find a person's set-aside rows by it)."""
     mask = reasons.notna()
     raw_rows = frame[mask].astype("string").to_dict(orient="records")
     rows = pd.DataFrame(
@@ -225,14 +256,17 @@ def _quarantine_frame(
             "row_number": row_numbers[mask].to_numpy(),
             "reasons": reasons[mask].to_numpy(),
             "raw": [json.dumps({k: v for k, v in r.items() if pd.notna(v)}) for r in raw_rows],
+            "record_key": [k if isinstance(k, str) and k else None for k in key[mask]],
         }
     )
+    header = [str(c) for c in frame.columns]
     bad = pd.DataFrame(
         {
             "source": source,
             "row_number": [b.row_number for b in read.bad_rows],
             "reasons": [b.reason for b in read.bad_rows],
             "raw": [json.dumps(b.raw, default=str) for b in read.bad_rows],
+            "record_key": [_bad_row_key(b, header, key_column) for b in read.bad_rows],
         }
     )
     if bad.empty:
@@ -325,7 +359,8 @@ def _write_tables(
     if not quarantined.empty:
         con.register("_quarantine", quarantined)
         con.execute(
-            "INSERT INTO quarantine SELECT source, row_number, reasons, raw FROM _quarantine"
+            "INSERT INTO quarantine SELECT source, row_number, reasons, raw, "
+            "CAST(record_key AS VARCHAR) FROM _quarantine"
         )
         con.unregister("_quarantine")
     if not issues.empty:
@@ -350,7 +385,7 @@ def _typed(records: pd.DataFrame) -> pd.DataFrame:
 def create_common_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "CREATE TABLE IF NOT EXISTS quarantine (source VARCHAR, row_number BIGINT, "
-        "reasons VARCHAR, raw VARCHAR)"
+        "reasons VARCHAR, raw VARCHAR, record_key VARCHAR)"
     )
     con.execute(
         "CREATE TABLE IF NOT EXISTS value_issues (source VARCHAR, record_id VARCHAR, "
