@@ -14,6 +14,7 @@ from typing import Any
 
 import duckdb
 
+from joinedup.engine.analytical import sql_string
 from joinedup.hub import Hub
 from joinedup.link.occupancy_truth import measure as measure_households
 
@@ -78,7 +79,7 @@ def _pairwise(con: duckdb.DuckDBPyConnection, sources: list[str] | None) -> dict
     """Scores over the given sources' records (all person sources when None)."""
     only = ""
     if sources is not None:
-        names = ", ".join("'" + name.replace("'", "''") + "'" for name in sources)
+        names = ", ".join(sql_string(name) for name in sources)
         only = f" AND e.source IN ({names})"
     return cluster_scores(
         con,

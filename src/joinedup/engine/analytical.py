@@ -90,9 +90,15 @@ def write_afresh(path: Path) -> None:
     os.replace(fresh, path)
 
 
+def sql_string(text: str) -> str:
+    """`text` as a SQL string literal, its quotes doubled: for SQL that cannot take a
+    bound parameter (a view, DDL, an expression built into a larger statement)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def sql_path(path: Path | str) -> str:
     """A file path as the inside of a SQL string literal (quotes doubled)."""
-    return str(path).replace("'", "''")
+    return sql_string(str(path))[1:-1]
 
 
 def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:

@@ -72,9 +72,9 @@ def erased_rows(table: str, columns: Mapping[str, str]) -> str | None:
     parts: list[str] = []
     if table.startswith(RAW_PREFIX) and "row_number" in columns:
         # The rows as the source gave them: the person's name and details as read.
-        source = table.removeprefix(RAW_PREFIX).replace("'", "''")
+        source = analytical.sql_string(table.removeprefix(RAW_PREFIX))
         parts.append(
-            f"row_number IN (SELECT row_number FROM _erased_rows WHERE source = '{source}')"
+            f"row_number IN (SELECT row_number FROM _erased_rows WHERE source = {source})"
         )
     if table == "quarantine" and {"source", "row_number"} <= columns.keys():
         # Rows the loader set aside under one of the person's record keys.

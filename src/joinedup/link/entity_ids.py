@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from joinedup.engine.analytical import sql_path
+from joinedup.engine.analytical import sql_path, sql_string
 from joinedup.link import carry
 
 _HISTORY_COLUMNS = (
@@ -112,7 +112,7 @@ def assign_stable_ids(
                coalesce(old_id, CASE
                    WHEN plain_id IN (SELECT entity_id FROM entity_id_history)
                      OR plain_id IN (SELECT entity_id FROM _prev_clusters)
-                   THEN {_new_id("first_record || ':' || '" + _sql_text(run_id) + "'")}
+                   THEN {_new_id("first_record || ':' || " + sql_string(run_id))}
                    ELSE plain_id END) AS entity_id
         FROM candidates;
         """
@@ -121,12 +121,12 @@ def assign_stable_ids(
         "CREATE OR REPLACE TABLE person_clusters AS "
         "SELECT c.*, a.entity_id FROM person_clusters c JOIN _assigned a USING (cluster_id)"
     )
-    run = _sql_text(run_id)
+    run = sql_string(run_id)
     con.execute(
         f"""
         INSERT INTO entity_id_history
         -- new ids: split from an old entity when they hold some of its records
-        SELECT '{run}', a.entity_id,
+        SELECT {run}, a.entity_id,
                CASE WHEN s.old_id IS NULL THEN 'created' ELSE 'split' END,
                s.old_id, a.records
         FROM _assigned a
@@ -135,12 +135,12 @@ def assign_stable_ids(
         WHERE a.old_id IS NULL
         UNION ALL
         -- old ids that lost their cluster to another old id: merged into it
-        SELECT '{run}', h.old_id, 'merged', a.entity_id, h.n
+        SELECT {run}, h.old_id, 'merged', a.entity_id, h.n
         FROM _old_home h JOIN _assigned a USING (cluster_id)
         WHERE a.old_id <> h.old_id
         UNION ALL
         -- old ids none of whose records remain
-        SELECT '{run}', o.entity_id, 'retired', NULL, 0
+        SELECT {run}, o.entity_id, 'retired', NULL, 0
         FROM (SELECT DISTINCT entity_id FROM _prev_clusters) o
         WHERE o.entity_id NOT IN (SELECT old_id FROM _old_home)
         """
@@ -199,7 +199,3 @@ def id_history(con: duckdb.DuckDBPyConnection, entity_id: str) -> list[dict[str,
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
-
-
-def _sql_text(text: str) -> str:
-    return text.replace("'", "''")

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 
+from joinedup.engine.analytical import sql_string
 from joinedup.link import carry
 from joinedup.link.reuse import REDO, rebuild_for_others, record_settings, reusable
 
@@ -154,4 +155,4 @@ def build_golden_records(
 
 def _text_list(values: Sequence[str]) -> str:
     """A SQL list of strings (source names come from the config)."""
-    return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]::VARCHAR[]"
+    return "[" + ", ".join(sql_string(v) for v in values) + "]::VARCHAR[]"

@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import duckdb
 
+from joinedup.engine.analytical import sql_string
+
 # token -> one form per word (applied to both sides, so the direction does not matter;
 # full words, so that a typo in a written-out word still looks like its target)
 _ABBREVIATIONS: dict[str, str] = {
@@ -151,10 +153,6 @@ FLAT_WORDS_RE = (
 )
 
 
-def _sql_str(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
-
-
 def _clean_sql(arg: str) -> str:
     """SQL expression: the cleaned upper-case text of `arg`, words separated by one or
     more spaces (jp_tokens drops the empty words)."""
@@ -164,15 +162,15 @@ def _clean_sql(arg: str) -> str:
     expr = f"regexp_replace({expr}, '[^A-Z0-9&-]+', ' ', 'g')"
     expr = f"regexp_replace({expr}, '(^|[^0-9])-|-([^0-9]|$)', '\\1 \\2', 'g')"
     expr = f"regexp_replace({expr}, '\\b([0-9]+) ([A-Z])\\b', '\\1\\2', 'g')"
-    expr = f"regexp_replace({expr}, {_sql_str(_JOINED_RE)}, '\\1 \\2', 'g')"
-    expr = f"regexp_replace({expr}, {_sql_str(_JOINED_UNIT_RE)}, '\\1 \\2', 'g')"
+    expr = f"regexp_replace({expr}, {sql_string(_JOINED_RE)}, '\\1 \\2', 'g')"
+    expr = f"regexp_replace({expr}, {sql_string(_JOINED_UNIT_RE)}, '\\1 \\2', 'g')"
     floors = "x"
     for pattern, repl in _FLOORS:
-        floors = f"regexp_replace({floors}, {_sql_str(pattern)}, {_sql_str(repl)}, 'g')"
+        floors = f"regexp_replace({floors}, {sql_string(pattern)}, {sql_string(repl)}, 'g')"
     # Most addresses name no floor: test once and run the floor chain only when one may be
     # there (the one-element list makes `expr` be computed once, not three times).
     return (
-        f"list_transform([{expr}], x -> CASE WHEN regexp_matches(x, {_sql_str(_FLOOR_GUARD)})"
+        f"list_transform([{expr}], x -> CASE WHEN regexp_matches(x, {sql_string(_FLOOR_GUARD)})"
         f" THEN {floors} ELSE x END)[1]"
     )
 
@@ -188,8 +186,8 @@ def install_macros(con: duckdb.DuckDBPyConnection) -> None:
       flat wording, or two or more identifiers such as "2, 12 HIGH STREET".
     """
     # a simple CASE is compiled once; a MAP literal inside the lambda is rebuilt per token
-    abbr = " ".join(f"WHEN {_sql_str(k)} THEN {_sql_str(v)}" for k, v in _ABBREVIATIONS.items())
-    dropped = ", ".join(_sql_str(w) for w in _DROPPED)
+    abbr = " ".join(f"WHEN {sql_string(k)} THEN {sql_string(v)}" for k, v in _ABBREVIATIONS.items())
+    dropped = ", ".join(sql_string(w) for w in _DROPPED)
     con.execute(f"""
         CREATE OR REPLACE TEMP MACRO jp_tokens(s) AS list_filter(
             list_transform(string_split({_clean_sql("s")}, ' '),
@@ -204,7 +202,7 @@ def install_macros(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE OR REPLACE TEMP MACRO jp_ids(s) AS jp_ids_of(jp_tokens(s))")
     con.execute(f"""
         CREATE OR REPLACE TEMP MACRO jp_names_flat(s, toks) AS
-            regexp_matches(upper(coalesce(s, '')), {_sql_str(FLAT_WORDS_RE)})
+            regexp_matches(upper(coalesce(s, '')), {sql_string(FLAT_WORDS_RE)})
             OR len(jp_ids_of(toks)) >= 2
     """)
     con.execute(f"""
