@@ -73,9 +73,7 @@ def erased_rows(table: str, columns: Mapping[str, str]) -> str | None:
     if table.startswith(RAW_PREFIX) and "row_number" in columns:
         # The rows as the source gave them: the person's name and details as read.
         source = analytical.sql_string(table.removeprefix(RAW_PREFIX))
-        parts.append(
-            f"row_number IN (SELECT row_number FROM _erased_rows WHERE source = {source})"
-        )
+        parts.append(f"row_number IN (SELECT row_number FROM _erased_rows WHERE source = {source})")
     if table == "quarantine" and {"source", "row_number"} <= columns.keys():
         # Rows the loader set aside under one of the person's record keys.
         parts.append(
@@ -144,7 +142,7 @@ def served_connection(path: Path, erased: Iterable[str]) -> duckdb.DuckDBPyConne
     return con
 
 
-_served: dict[str, tuple[tuple[str, frozenset[str]], duckdb.DuckDBPyConnection]] = {}
+_served: dict[str, tuple[tuple[str, int, int, frozenset[str]], duckdb.DuckDBPyConnection]] = {}
 _served_lock = threading.Lock()
 
 
@@ -164,8 +162,11 @@ def served_cursor(data_dir: Path, erased: frozenset[str]) -> duckdb.DuckDBPyConn
     if run_id is None or path is None or not path.exists():
         raise RuntimeError("the hub has no completed run yet: run `joinedup run` first")
     key = str(data_dir)
+    # The file itself too: purging the kept runs (purge.py) replaces it under the same run.
+    stat = path.stat()
+    version = (run_id, stat.st_ino, stat.st_mtime_ns, erased)
     with _served_lock:
         cached = _served.get(key)
-        if cached is None or cached[0] != (run_id, erased):
-            _served[key] = cached = ((run_id, erased), served_connection(path, erased))
+        if cached is None or cached[0] != version:
+            _served[key] = cached = (version, served_connection(path, erased))
         return cached[1].cursor()
