@@ -46,6 +46,8 @@ def _their_records(runs: list[Path], entity_ids: list[str]) -> list[str]:
     con = duckdb.connect()
     try:
         for path in runs:
+            if not path.exists():
+                continue
             con.execute(f"ATTACH '{analytical.sql_path(path)}' AS kept (READ_ONLY)")
             found.update(
                 r[0]
@@ -72,7 +74,10 @@ def purge_kept_runs(data_dir: Path, entity_ids: Iterable[str]) -> list[PurgedRun
     purged: list[PurgedRun] = []
     for path in runs:
         work = path.with_name(path.name + ".purging")
-        shutil.copyfile(path, work)
+        try:
+            shutil.copyfile(path, work)
+        except FileNotFoundError:  # a run finishing meanwhile removed it as too old
+            continue
         try:
             con = analytical.connect(work)
             try:
@@ -92,7 +97,10 @@ def purge_kept_runs(data_dir: Path, entity_ids: Iterable[str]) -> list[PurgedRun
                 analytical.write_afresh(work)
                 # The hub orders its runs by modification time (which to keep, which to
                 # remove), so the purged file keeps the original's.
-                stat = path.stat()
+                try:
+                    stat = path.stat()
+                except FileNotFoundError:  # removed meanwhile: not to be brought back
+                    continue
                 os.replace(work, path)
                 os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
                 purged.append(PurgedRun(path.name.removesuffix(".duckdb"), dropped))
