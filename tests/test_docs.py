@@ -1,4 +1,5 @@
-"""The examples in the docs are tested: every config in them must validate."""
+"""The examples in the docs are tested: every config in them must validate, and every
+command they show must exist with the options it names."""
 
 from __future__ import annotations
 
@@ -67,3 +68,51 @@ def test_the_api_people_search_example_validates() -> None:
     for block in blocks:
         query = PersonQuery.model_validate(json.loads(block))
         assert query.phone and query.surname
+
+
+def _commands_shown() -> list[tuple[str, str]]:
+    """(page, command line) for every `joinedup ...` command the docs and README show: a
+    line of a code block, or a command in backticks."""
+    found: list[tuple[str, str]] = []
+    pages = [*sorted(DOCS.rglob("*.md")), DOCS.parent / "README.md"]
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        lines = [
+            line
+            for block in re.findall(r"```[a-z]*\n(.*?)```", text, flags=re.S)
+            for line in block.splitlines()
+        ]
+        lines += re.findall(r"`(joinedup [^`]+)`", text)
+        for line in lines:
+            line = line.split("#")[0].strip()
+            if line.startswith("joinedup ") and "..." not in line and "|" not in line:
+                found.append((page.name, line))
+    return found
+
+
+def test_every_command_the_docs_show_exists_with_its_options() -> None:
+    """A command or option renamed in the code, and not in the docs, fails here."""
+    import shlex
+
+    import typer
+
+    from joinedup.cli import app
+
+    root = typer.main.get_command(app)
+    checked, wrong = 0, []
+    for page, line in _commands_shown():
+        words = shlex.split(line.replace("[", " ").replace("]", " "))[1:]
+        command = root
+        while words and hasattr(command, "commands") and words[0] in command.commands:
+            command = command.commands[words.pop(0)]
+        if hasattr(command, "commands"):
+            wrong.append(f"{page}: {line!r} names no command")
+            continue
+        options = {name for p in command.params for name in (*p.opts, *p.secondary_opts)}
+        unknown = [
+            w.split("=")[0] for w in words if w.startswith("-") and w.split("=")[0] not in options
+        ]
+        if unknown:
+            wrong.append(f"{page}: {line!r}: no option {unknown}")
+        checked += 1
+    assert checked >= 40 and not wrong, wrong
