@@ -116,3 +116,26 @@ def test_every_command_the_docs_show_exists_with_its_options() -> None:
             wrong.append(f"{page}: {line!r}: no option {unknown}")
         checked += 1
     assert checked >= 40 and not wrong, wrong
+
+
+def test_every_route_the_docs_show_exists(demo_hub_config) -> None:  # type: ignore[no-untyped-def]
+    """`GET /api/v1/...` and the like, as the docs write them, against the app's API."""
+    from joinedup.hub import Hub
+    from joinedup.web.app import create_app
+
+    shown = set()
+    for page in [*sorted(DOCS.rglob("*.md")), DOCS.parent / "README.md"]:
+        text = page.read_text(encoding="utf-8")
+        for method, path in re.findall(r"\b(GET|POST|PUT|PATCH|DELETE) (/[\w/{}.-]+)", text):
+            if not path.endswith("/{old"):  # a sentence's "{old_id}" cut by a line break
+                shown.add((method, re.sub(r"\{[^}]+\}", "{}", path)))
+
+    # The API's routes as the app publishes them (its OpenAPI description).
+    schema = create_app(Hub.open(demo_hub_config.config_path)).openapi()
+    served = {
+        (method.upper(), re.sub(r"\{[^}]+\}", "{}", path))
+        for path, operations in schema["paths"].items()
+        for method in operations
+    }
+    missing = sorted(shown - served)
+    assert len(shown) >= 15 and not missing, missing
