@@ -49,6 +49,34 @@ def test_planted_bad_rows_are_quarantined_at_their_lines(demo_hub_config) -> Non
     assert found == expected
 
 
+def test_set_aside_rows_keep_their_record_key(demo_hub_config) -> None:
+    """What erasure and subject access find a person's set-aside rows by: the key as read
+    (a repeated key, a row cut short after its key), none when the key is blank."""
+    hub = Hub.open(demo_hub_config.config_path)
+    con = hub.connect()
+    try:
+        rows = con.execute(
+            "SELECT reasons, record_key, raw FROM quarantine WHERE source = 'council_tax'"
+        ).fetchall()
+        kept = {r[0] for r in con.execute("SELECT record_key FROM src_council_tax").fetchall()}
+    finally:
+        con.close()
+    kinds = set()
+    for reasons, key, raw in rows:
+        if reasons.startswith("no record_key"):
+            kinds.add("blank")
+            assert key is None
+        elif "fields, the header has" in reasons:  # cut short: the cells as read
+            kinds.add("short")
+            assert key == json.loads(raw)[0].strip()
+        else:
+            kinds.add("duplicate" if reasons.startswith("duplicate") else "other")
+            assert key == json.loads(raw)["Account Ref"].strip()
+    assert {"blank", "short", "duplicate"} <= kinds
+    duplicates = [k for r, k, _ in rows if r.startswith("duplicate")]
+    assert set(duplicates) <= kept  # the key of the record kept before it
+
+
 def test_accuracy_against_the_truth(demo_hub_config) -> None:
     hub = Hub.open(demo_hub_config.config_path)
     result = evaluate(hub, demo_hub_config.folder / "truth")

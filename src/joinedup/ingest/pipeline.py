@@ -179,7 +179,7 @@ def ingest_source(
     add_reason(duplicate, "duplicate record key (an earlier row has the same key)")
 
     kept = quarantine_reasons.isna()
-    key_column = _key_column(source, resolved)
+    key_column = _key_column_in_cells(source, resolved)
     quarantined = _quarantine_frame(
         source.name, frame, row_numbers, quarantine_reasons, read, key, key_column
     )
@@ -217,19 +217,21 @@ def ingest_source(
     )
 
 
-def _key_column(source: SourceConfig, resolved: dict[str, str]) -> str | None:
-    """The file's column holding the record key (`resolved`: configured name -> file's)."""
+def _key_column_in_cells(source: SourceConfig, resolved: dict[str, str]) -> str | None:
+    """The file's column holding the record key (`resolved`: configured name -> file's),
+    or None when a row that could not be read cannot show it: a line of a JSON lines file
+    that is not an object is kept whole, not as cells."""
+    if source.file_format() == "jsonl":
+        return None
     return next((resolved[m.column] for m in source.columns if m.field == source.key), None)
 
 
 def _bad_row_key(row: BadRow, header: list[str], key_column: str | None) -> str | None:
     """The record key of a row that could not be read, when its cells still hold it (a row
     cut short keeps its first cells)."""
-    if key_column is None:
+    if key_column is None or isinstance(row.raw, dict):
         return None
-    if isinstance(row.raw, dict):
-        value = row.raw.get(key_column)
-    elif key_column in header and header.index(key_column) < len(row.raw):
+    if key_column in header and header.index(key_column) < len(row.raw):
         value = row.raw[header.index(key_column)]
     else:
         return None
