@@ -10,6 +10,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from joinedup.config import ConfigError
@@ -189,6 +190,16 @@ def run_pipeline(config: Path, model_version: int | None = None) -> None:
         out.print(
             f"{summary.shared_contacts:,} email(s) or phone number(s) given for many people "
             "left out of linking as shared (table link_shared_contacts)"
+        )
+    if summary.kept_runs_purged:
+        out.print(
+            f"{summary.kept_runs_purged} run(s) kept from before rewritten without the "
+            "erased people"
+        )
+    if summary.purge_problem:
+        out.print(
+            "[yellow]the runs kept from before could not be rewritten without the erased "
+            f"people[/yellow] ({escape(summary.purge_problem)}): run `joinedup erasure purge`"
         )
     out.print(f"person-linking model: version {summary.model_version}")
     for rule, count in summary.matches.items():

@@ -23,6 +23,7 @@ from joinedup.engine import analytical
 from joinedup.governance.agreements import sync_store
 from joinedup.governance.corrections import apply_to_run, suppressed_entities
 from joinedup.governance.erasure import served_cursor
+from joinedup.governance.purge import purge_kept_runs
 from joinedup.ingest.pipeline import (
     IngestError,
     SourceLoad,
@@ -94,6 +95,10 @@ class RunSummary:
     people_kept: int = 0  # entities that kept their id from the last run
     # Emails and phone numbers given for many people, left out of linking (link_input.py).
     shared_contacts: int = 0
+    # Runs kept from before this one that still held an erased person, rewritten without
+    # them (governance/purge.py); and why that failed, if it did.
+    kept_runs_purged: int = 0
+    purge_problem: str | None = None
 
 
 class Hub:
@@ -241,7 +246,23 @@ class Hub:
                 reused_version=self._pinned_version(model_version) if review.model_json else None,
             )
         self._open_cases()
+        self._purge_kept_runs(summary, say)
         return summary
+
+    def _purge_kept_runs(self, summary: RunSummary, say: Callable[..., None]) -> None:
+        """Take erased people out of the runs kept from before this one too: this run's
+        store holds none of them, and an erasure should not wait for newer runs to replace
+        the older ones. Only runs still holding someone are rewritten, so this costs a
+        read of each kept run once their erasures are done. A failure leaves the run
+        published and is reported, never hidden."""
+        erased = self.erased_entities()
+        if not erased:
+            return
+        say("taking erased people out of the runs kept from before")
+        try:
+            summary.kept_runs_purged = len(purge_kept_runs(self.data_dir, erased))
+        except (OSError, duckdb.Error) as exc:
+            summary.purge_problem = _safe_message(exc)
 
     def _pinned_version(self, model_version: int | None) -> int | None:
         return model_version or self.config.link.model_version

@@ -301,9 +301,13 @@ def test_an_erasure_holds_in_every_later_run(fresh_demo_copy, incremental: bool)
     hub.run()  # the second run after the erasure: the first without the person's rows
     path = analytical.current_path(hub.data_dir)
     assert path is not None
-    # Not even as deleted rows or free space: the store was written afresh.
-    written = path.read_bytes()
-    assert [r for r in records if r.encode() in written] == []
+    # Not even as deleted rows or free space: the store was written afresh, and so were
+    # the runs kept from before (the first of them still held the person).
+    kept = sorted(analytical.runs_dir(hub.data_dir).glob("*.duckdb"))
+    assert path in kept and len(kept) == analytical.KEEP_RUNS
+    for run in kept:
+        written = run.read_bytes()
+        assert [r for r in records if r.encode() in written] == [], run.name
     store = analytical.connect_current(hub.data_dir)
     assert store is not None
     try:

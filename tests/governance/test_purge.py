@@ -75,3 +75,31 @@ def test_purge_takes_an_erased_person_out_of_every_kept_run(fresh_demo_copy) -> 
     assert hub.connect().execute("SELECT count(*) FROM records").fetchone()[0] == others
     again = runner.invoke(app, ["erasure", "purge", *cfg, "--as", "dora"])
     assert again.exit_code == 0 and "hold none of the erased people's records" in again.output
+
+
+def test_a_run_rewrites_the_kept_runs_and_reports_when_it_cannot(
+    fresh_demo_copy, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A run after an erasure takes the person out of the runs kept before it too; if that
+    fails the run still stands, and says so rather than hiding it."""
+    import joinedup.hub as hub_module
+
+    hub = Hub.open(fresh_demo_copy.config_path)
+    con = hub.connect()
+    try:
+        person = con.execute("SELECT min(entity_id) FROM record_entities").fetchone()[0]
+    finally:
+        con.close()
+    with hub.store.session() as s, s.begin():
+        request_erasure(s, DORA, person, "ER-10")
+
+    def fails(*_args: object) -> list:
+        raise PermissionError("the runs folder is read-only")
+
+    monkeypatch.setattr(hub_module, "purge_kept_runs", fails)
+    summary = hub.run()
+    assert summary.kept_runs_purged == 0 and summary.purge_problem == "PermissionError"
+    assert hub.latest_run() is not None and hub.latest_run().id == summary.run_id
+    monkeypatch.undo()
+    summary = hub.run()  # the run before this one still held the person; this one did not
+    assert summary.kept_runs_purged == 1 and summary.purge_problem is None

@@ -1,13 +1,15 @@
-"""Taking erased people out of the runs the hub keeps, now rather than three runs later.
+"""Taking erased people out of the runs the hub keeps, not only out of the newest.
 
 An erasure takes effect in every read at once (erasure.py) and every later run drops the
-person (corrections.apply_suppressions), but the served run's file and the two before it
-that the hub keeps (analytical.KEEP_RUNS) still hold them until newer runs replace them.
-A steward who needs those copies gone now purges the kept runs: each file is copied, the
-erased people are dropped from the copy exactly as a run drops them, the copy is written
-afresh (so no deleted row's bytes remain) and replaces the file in one step. A reader
-that had the old file open goes on reading it, still through the view that hides the
-person, until it next opens the run; the old bytes go when it does.
+person from its own store (corrections.apply_suppressions), but the runs kept from before
+(analytical.KEEP_RUNS) still hold them until newer runs replace them. So each run, once
+published, rewrites the kept runs that still hold an erased person (hub.py), and a
+steward can do it at once (`joinedup erasure purge`): each such file is copied, the
+people are dropped from the copy exactly as a run drops them, the copy is written afresh
+(so no deleted row's bytes remain) and replaces the file in one step. A reader that had
+the old file open goes on reading it, still through the view that hides the person,
+until it next opens the run (the served connection reopens when its file is replaced).
+A run that holds none of them is only read.
 
 Entity ids are stable, but a person's records may have sat under another id in an older
 run (before two entities merged, say), so in every kept run the purge drops the erased
@@ -39,40 +41,50 @@ def kept_runs(data_dir: Path) -> list[Path]:
     return sorted(analytical.runs_dir(data_dir).glob("*.duckdb"), key=lambda p: p.stat().st_mtime)
 
 
-def _their_records(runs: list[Path], entity_ids: list[str]) -> list[str]:
+def _find(runs: list[Path], entity_ids: list[str]) -> tuple[list[str], list[Path]]:
+    """The people's records in any kept run, and the runs that hold one of the people or
+    of those records: read in place, so a run that holds nobody is not copied."""
     # Each run attached to a fresh connection: connecting to a path this process still has
     # open would be handed that open file, which a purge may since have replaced.
-    found: set[str] = set()
     con = duckdb.connect()
     try:
-        for path in runs:
-            if not path.exists():
-                continue
+        con.execute("CREATE TABLE erased AS SELECT unnest(?::VARCHAR[]) AS entity_id", [entity_ids])
+        con.execute("CREATE TABLE their_records (record_id VARCHAR)")
+        present = [p for p in runs if p.exists()]
+        for path in present:
             con.execute(f"ATTACH '{analytical.sql_path(path)}' AS kept (READ_ONLY)")
-            found.update(
-                r[0]
-                for r in con.execute(
-                    "SELECT record_id FROM kept.record_entities "
-                    "WHERE entity_id IN (SELECT unnest(?))",
-                    [entity_ids],
-                ).fetchall()
+            con.execute(
+                "INSERT INTO their_records SELECT record_id FROM kept.record_entities "
+                "WHERE entity_id IN (SELECT entity_id FROM erased)"
             )
             con.execute("DETACH kept")
+        holding = []
+        for path in present:
+            con.execute(f"ATTACH '{analytical.sql_path(path)}' AS kept (READ_ONLY)")
+            if con.execute(
+                "SELECT 1 FROM kept.record_entities WHERE entity_id IN (SELECT entity_id FROM "
+                "erased) OR record_id IN (SELECT record_id FROM their_records) LIMIT 1"
+            ).fetchone():
+                holding.append(path)
+            con.execute("DETACH kept")
+        records = [
+            r[0] for r in con.execute("SELECT DISTINCT record_id FROM their_records").fetchall()
+        ]
+        return sorted(records), holding
     finally:
         con.close()
-    return sorted(found)
 
 
 def purge_kept_runs(data_dir: Path, entity_ids: Iterable[str]) -> list[PurgedRun]:
     """Drop the people `entity_ids` from every run the hub keeps; returns, per run, how
-    many records went (a run that held none of theirs is left untouched)."""
+    many records went (a run that holds none of theirs is not touched)."""
     ids = sorted(set(entity_ids))
     runs = kept_runs(data_dir)
     if not ids or not runs:
         return []
-    records = _their_records(runs, ids)
+    records, holding = _find(runs, ids)
     purged: list[PurgedRun] = []
-    for path in runs:
+    for path in holding:
         work = path.with_name(path.name + ".purging")
         try:
             shutil.copyfile(path, work)
