@@ -792,51 +792,6 @@ def sar(
     )
 
 
-erasure_app = typer.Typer(help="Erasures a steward recorded.")
-app.add_typer(erasure_app, name="erasure")
-
-
-@erasure_app.command("purge")
-def erasure_purge(
-    config: Path = ConfigOption,
-    as_user: str = typer.Option(..., "--as", help="your username: a steward (admin or DPO)"),
-) -> None:
-    """Take every erased person out of the runs the hub keeps now, rather than as newer
-    runs replace them: each kept run's file is rewritten without them (audited)."""
-    from joinedup.governance.audit import record_event
-    from joinedup.governance.corrections import CORRECTION_PURPOSE, suppressed_entities
-    from joinedup.governance.policy import authorise
-    from joinedup.governance.purge import purge_kept_runs
-
-    hub = _open_hub(config)
-    with hub.store.session() as session, session.begin():
-        user = _steward(session, as_user)
-        decision = authorise(session, user, "erasure.request", "runs", CORRECTION_PURPOSE)
-        erased = suppressed_entities(session) if decision.allowed else set()
-    if not decision.allowed:  # the refusal is on the audit trail
-        out.print(f"[red]not allowed: {decision.reason}[/red]")
-        raise typer.Exit(1)
-    if not erased:
-        out.print("no erasures are recorded: nothing to purge")
-        return
-    with console.status(f"rewriting the kept runs without {len(erased)} erased people"):
-        purged = purge_kept_runs(hub.data_dir, erased)
-    with hub.store.session() as session, session.begin():
-        record_event(
-            session, as_user, "erasure.purged", "runs", CORRECTION_PURPOSE, "allowed",
-            detail=f"{len(purged)} runs rewritten, "
-            f"{sum(p.records_dropped for p in purged)} records dropped",
-        )  # fmt: skip
-    if not purged:
-        out.print("the kept runs hold none of the erased people's records")
-        return
-    table = Table("run", "records dropped")
-    for run in purged:
-        table.add_row(run.run_id, f"{run.records_dropped:,}")
-    out.print(table)
-    out.print(f"{len(purged)} kept run(s) rewritten without the erased people (audited)")
-
-
 pseudonyms_app = typer.Typer(help="Keyed pseudonyms for analysis.")
 app.add_typer(pseudonyms_app, name="pseudonyms")
 
@@ -1041,3 +996,48 @@ def corrections_approve(
     out.print(f"correction #{number} {status}")
     if told:
         out.print(f"source owners told: {told}")
+
+
+erasure_app = typer.Typer(help="Erasures a steward recorded.")
+app.add_typer(erasure_app, name="erasure")
+
+
+@erasure_app.command("purge")
+def erasure_purge(
+    config: Path = ConfigOption,
+    as_user: str = AsOption,
+) -> None:
+    """Take every erased person out of the runs the hub keeps now, rather than at the next
+    run: each kept run that holds one is rewritten without them (audited)."""
+    from joinedup.governance.audit import record_event
+    from joinedup.governance.corrections import CORRECTION_PURPOSE, suppressed_entities
+    from joinedup.governance.policy import authorise
+    from joinedup.governance.purge import purge_kept_runs
+
+    hub = _open_hub(config)
+    with hub.store.session() as session, session.begin():
+        user = _steward(session, as_user)
+        decision = authorise(session, user, "erasure.request", "runs", CORRECTION_PURPOSE)
+        erased = suppressed_entities(session) if decision.allowed else set()
+    if not decision.allowed:  # the refusal is on the audit trail
+        out.print(f"[red]not allowed: {decision.reason}[/red]")
+        raise typer.Exit(1)
+    if not erased:
+        out.print("no erasures are recorded: nothing to purge")
+        return
+    with console.status(f"rewriting the kept runs without {len(erased)} erased people"):
+        purged = purge_kept_runs(hub.data_dir, erased)
+    with hub.store.session() as session, session.begin():
+        record_event(
+            session, as_user, "erasure.purged", "runs", CORRECTION_PURPOSE, "allowed",
+            detail=f"{len(purged)} runs rewritten, "
+            f"{sum(p.records_dropped for p in purged)} records dropped",
+        )  # fmt: skip
+    if not purged:
+        out.print("the kept runs hold none of the erased people's records")
+        return
+    table = Table("run", "records dropped")
+    for run in purged:
+        table.add_row(run.run_id, f"{run.records_dropped:,}")
+    out.print(table)
+    out.print(f"{len(purged)} kept run(s) rewritten without the erased people (audited)")

@@ -621,7 +621,7 @@ class Hub:
             )
         return views
 
-    def lookup(self, limit: int = 5, **details: object) -> list[LookupCandidate]:
+    def lookup(self, limit: int = 5, **details: date | str | None) -> list[LookupCandidate]:
         """Candidate people for these details (first_name, surname, date_of_birth,
         postcode, email, phone, nhs_number, ni_number), best first, with reasons."""
         served = (analytical.current_run_id(self.data_dir), self.erased_entities())
@@ -633,7 +633,7 @@ class Hub:
             finally:
                 con.close()
             self._person_index = cached
-        return cached[1].lookup(limit=limit, **details)  # type: ignore[arg-type]
+        return cached[1].lookup(limit=limit, **details)
 
     def export_entities(self, out: Path) -> int:
         return self._export(
@@ -738,7 +738,6 @@ def _plain_date(value: object) -> date | None:
     except (TypeError, ValueError):
         return None
     return value if isinstance(value, date) else None
-
 
 
 def _safe_message(exc: BaseException) -> str:

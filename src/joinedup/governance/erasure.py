@@ -36,13 +36,17 @@ RAW_PREFIX = table_name("raw", "")
 
 
 def write_erased(
-    con: duckdb.DuckDBPyConnection, entity_ids: list[str], run: str = "", *, temporary: bool
+    con: duckdb.DuckDBPyConnection,
+    entity_ids: list[str],
+    catalog: str | None = None,
+    *,
+    temporary: bool,
 ) -> int:
-    """The tables `erased_rows` reads, for the people `entity_ids` in the run whose tables
-    `run` prefixes ("" for `con`'s own, else "catalog.schema."): `_erased` (entity_id),
-    `_erased_records` (record_id, source, row_number, record_key) and `_erased_rows`
-    (source, row_number: their rows as read, set-aside ones too, person_rows.py). Returns
-    how many records they have."""
+    """The tables `erased_rows` reads, for the people `entity_ids` in the run `con` holds
+    (or has attached as `catalog`): `_erased` (entity_id), `_erased_records` (record_id,
+    source, row_number, record_key) and `_erased_rows` (source, row_number: their rows as
+    read, set-aside ones too, person_rows.py). Returns how many records they have."""
+    run = f"{catalog}.main." if catalog else ""
     kind = "TEMP TABLE" if temporary else "TABLE"
     con.execute(
         f"CREATE OR REPLACE {kind} _erased AS SELECT unnest(?::VARCHAR[]) AS entity_id",
@@ -54,8 +58,7 @@ def write_erased(
         f"WHERE record_id IN (SELECT record_id FROM {run}record_entities "
         "WHERE entity_id IN (SELECT entity_id FROM _erased))"
     )
-    catalog, schema = run.rstrip(".").split(".") if run else (None, "main")
-    keys = person_rows.quarantine_with_keys(con, catalog, schema)
+    keys = person_rows.quarantine_with_keys(con, catalog)
     con.execute(
         f"CREATE OR REPLACE {kind} _erased_rows AS "
         + person_rows.rows_sql(
@@ -122,7 +125,7 @@ def served_connection(path: Path, erased: Iterable[str]) -> duckdb.DuckDBPyConne
         con.execute(f"ATTACH '{literal}' AS {SERVED_CATALOG} (READ_ONLY)")
         run = f"{SERVED_CATALOG}.main"
         # Tables, not temporary ones: the views read them from every cursor.
-        write_erased(con, ids, f"{run}.", temporary=False)
+        write_erased(con, ids, SERVED_CATALOG, temporary=False)
         columns: dict[str, dict[str, str]] = {}
         for table, column, kind in con.execute(
             "SELECT table_name, column_name, data_type FROM duckdb_columns() "

@@ -13,16 +13,15 @@ from __future__ import annotations
 import duckdb
 
 
-def quarantine_with_keys(
-    con: duckdb.DuckDBPyConnection, catalog: str | None = None, schema: str = "main"
-) -> bool:
+def quarantine_with_keys(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> bool:
     """Whether the store (`con`'s own, or the one attached as `catalog`) keeps each
     set-aside row's record key: one from before it did cannot say whose they are."""
     return bool(
         con.execute(
             "SELECT 1 FROM duckdb_columns() WHERE database_name = coalesce(?, current_database()) "
-            "AND schema_name = ? AND table_name = 'quarantine' AND column_name = 'record_key'",
-            [catalog, schema],
+            "AND schema_name = 'main' AND table_name = 'quarantine' "
+            "AND column_name = 'record_key'",
+            [catalog],
         ).fetchone()
     )
 

@@ -44,33 +44,34 @@ def kept_runs(data_dir: Path) -> list[Path]:
 def _find(runs: list[Path], entity_ids: list[str]) -> tuple[list[str], list[Path]]:
     """The people's records in any kept run, and the runs that hold one of the people or
     of those records: read in place, so a run that holds nobody is not copied."""
-    # Each run attached to a fresh connection: connecting to a path this process still has
-    # open would be handed that open file, which a purge may since have replaced.
+    # Attached to a fresh connection: connecting to a path this process still has open
+    # would be handed that open file, which a purge may since have replaced.
     con = duckdb.connect()
     try:
-        con.execute("CREATE TABLE erased AS SELECT unnest(?::VARCHAR[]) AS entity_id", [entity_ids])
-        con.execute("CREATE TABLE their_records (record_id VARCHAR)")
         present = [p for p in runs if p.exists()]
-        for path in present:
-            con.execute(f"ATTACH '{analytical.sql_path(path)}' AS kept (READ_ONLY)")
-            con.execute(
-                "INSERT INTO their_records SELECT record_id FROM kept.record_entities "
-                "WHERE entity_id IN (SELECT entity_id FROM erased)"
-            )
-            con.execute("DETACH kept")
-        holding = []
-        for path in present:
-            con.execute(f"ATTACH '{analytical.sql_path(path)}' AS kept (READ_ONLY)")
+        for i, path in enumerate(present):
+            con.execute(f"ATTACH '{analytical.sql_path(path)}' AS kept{i} (READ_ONLY)")
+        records = sorted(
+            {
+                r[0]
+                for i in range(len(present))
+                for r in con.execute(
+                    f"SELECT record_id FROM kept{i}.record_entities "
+                    "WHERE entity_id IN (SELECT unnest(?))",
+                    [entity_ids],
+                ).fetchall()
+            }
+        )
+        holding = [
+            path
+            for i, path in enumerate(present)
             if con.execute(
-                "SELECT 1 FROM kept.record_entities WHERE entity_id IN (SELECT entity_id FROM "
-                "erased) OR record_id IN (SELECT record_id FROM their_records) LIMIT 1"
-            ).fetchone():
-                holding.append(path)
-            con.execute("DETACH kept")
-        records = [
-            r[0] for r in con.execute("SELECT DISTINCT record_id FROM their_records").fetchall()
+                f"SELECT 1 FROM kept{i}.record_entities WHERE entity_id IN (SELECT unnest($ids)) "
+                "OR record_id IN (SELECT unnest($records)) LIMIT 1",
+                {"ids": entity_ids, "records": records},
+            ).fetchone()
         ]
-        return sorted(records), holding
+        return records, holding
     finally:
         con.close()
 

@@ -139,13 +139,14 @@ SET_ASIDE_FILE = "rows_set_aside.csv"
 def _write_set_aside(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     """The person's rows the loader set aside, each with its reasons and the row as it was
     read (`_subject_rows` names them); no file when there are none."""
-    query = (
-        "SELECT q.source, q.row_number, q.reasons, q.raw AS row_as_read FROM quarantine q "
-        "JOIN _subject_rows USING (source, row_number) ORDER BY 1, 2"
-    )
-    n = int(con.execute(f"SELECT count(*) FROM ({query})").fetchone()[0])  # type: ignore[index]
-    if n:
-        con.execute(f"COPY ({query}) TO '{sql_path(path)}' (HEADER)")
+    written = con.execute(
+        "COPY (SELECT q.source, q.row_number, q.reasons, q.raw AS row_as_read "
+        "FROM quarantine q JOIN _subject_rows USING (source, row_number) ORDER BY 1, 2) "
+        f"TO '{sql_path(path)}' (HEADER)"
+    ).fetchone()
+    n = int(written[0]) if written else 0
+    if not n:
+        path.unlink()
     return n
 
 

@@ -251,34 +251,12 @@ class PersonIndex:
         self._sql[given] = (sql, scored)
         return sql, scored
 
-    def lookup(
-        self,
-        *,
-        first_name: str | None = None,
-        surname: str | None = None,
-        date_of_birth: date | str | None = None,
-        postcode: str | None = None,
-        email: str | None = None,
-        phone: str | None = None,
-        nhs_number: str | None = None,
-        ni_number: str | None = None,
-        limit: int = 5,
-    ) -> list[LookupCandidate]:
-        """The best `limit` entities for these details, strongest first, with reasons."""
+    def lookup(self, *, limit: int = 5, **details: date | str | None) -> list[LookupCandidate]:
+        """The best `limit` entities for these details (lookup_query.DETAILS), strongest
+        first, with reasons."""
         if self.model is None:
             return []
-        query: dict[str, object] = dict(
-            standardised_query(
-                first_name=first_name,
-                surname=surname,
-                date_of_birth=date_of_birth,
-                postcode=postcode,
-                email=email,
-                phone=phone,
-                nhs_number=nhs_number,
-                ni_number=ni_number,
-            )
-        )
+        query: dict[str, object] = dict(standardised_query(**details))
         given = frozenset(k for k, v in query.items() if v)
         if not given & set(_BLOCKS):
             return []
@@ -342,11 +320,11 @@ class PersonIndex:
 
 
 def lookup_people(
-    con: duckdb.DuckDBPyConnection, *, limit: int = 5, **details: object
+    con: duckdb.DuckDBPyConnection, *, limit: int = 5, **details: date | str | None
 ) -> list[LookupCandidate]:
     """One-off lookup against a store (builds a PersonIndex; keep one for many lookups)."""
     index = PersonIndex(con)
     try:
-        return index.lookup(limit=limit, **details)  # type: ignore[arg-type]
+        return index.lookup(limit=limit, **details)
     finally:
         index.close()

@@ -38,42 +38,34 @@ _CLEANERS: dict[str, Callable[[pd.Series], Standardised]] = {
 }
 
 
-def _one(cleaner: Callable[[pd.Series], Standardised], value: str | None) -> str | None:
+def _one(cleaner: Callable[[pd.Series], Standardised], value: object) -> str | None:
     """`value` cleaned; None when missing or when it fails the cleaner's checks."""
-    if value is None or not value.strip():
+    if value is None or not str(value).strip():
         return None
-    result = cleaner(pd.Series([value], dtype=object)).values.iloc[0]
+    result = cleaner(pd.Series([str(value)], dtype=object)).values.iloc[0]
     return None if pd.isna(result) else str(result)
 
 
-def standardised_query(
-    *,
-    first_name: str | None = None,
-    surname: str | None = None,
-    date_of_birth: date | str | None = None,
-    postcode: str | None = None,
-    email: str | None = None,
-    phone: str | None = None,
-    nhs_number: str | None = None,
-    ni_number: str | None = None,
-) -> dict[str, str | None]:
-    """The details as `link_input` holds a record's: names cleaned and in lower case, the
-    date of birth as YYYY-MM-DD, the rest as loading cleans them; missing or invalid: None."""
+# The details a lookup takes, named as the records name them.
+DETAILS = ("first_name", "surname", "date_of_birth", *_CLEANERS)
+
+
+def standardised_query(**details: date | str | None) -> dict[str, str | None]:
+    """The `DETAILS` given as `link_input` holds a record's: names cleaned and in lower
+    case, the date of birth (`dob`) as YYYY-MM-DD, the rest as loading cleans them;
+    missing or invalid: None. A detail it does not know is an error, not ignored."""
+    unknown = sorted(set(details) - set(DETAILS))
+    if unknown:
+        raise TypeError(f"unknown lookup detail(s): {', '.join(unknown)}")
     query: dict[str, str | None] = {}
     # Both names in one call: each call costs a millisecond or two whatever its length.
-    names = clean_name(pd.Series([first_name, surname], dtype=object)).values
+    given_names = [details.get("first_name"), details.get("surname")]
+    names = clean_name(pd.Series(given_names, dtype=object)).values
     for field, cleaned in zip(("first_name", "surname"), names, strict=True):
         query[field] = str(cleaned).lower() if not pd.isna(cleaned) else None
-    query["dob"] = date_of_birth_text(date_of_birth)
-    given = {
-        "postcode": postcode,
-        "email": email,
-        "phone": phone,
-        "nhs_number": nhs_number,
-        "ni_number": ni_number,
-    }
+    query["dob"] = date_of_birth_text(details.get("date_of_birth"))
     for field, cleaner in _CLEANERS.items():
-        query[field] = _one(cleaner, given[field])
+        query[field] = _one(cleaner, details.get(field))
     return query
 
 
